@@ -1,0 +1,44 @@
+# Every target sets itself up: a fresh clone needs only Python 3.11 and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# CPU runs: quiet TF's start-up chatter, keep oneDNN's float rounding out of parity checks.
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export TF_ENABLE_ONEDNN_OPTS ?= 0
+
+DEMO_RUN ?= runs/demo-wavegan
+DEMO_STEPS ?= 600
+DEMO_SET ?= model_dim=8 batch_size=16 checkpoint_every=100 sample_every=100
+
+.PHONY: install demo test bench bench-quality lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/keras_avgan data demo notes
+	$(BIN)/keras_avgan fit --recipe wavegan --data demo --run-dir $(DEMO_RUN) \
+	    --steps $(DEMO_STEPS) --set $(DEMO_SET)
+	$(BIN)/keras_avgan generate --run-dir $(DEMO_RUN) -n 16 --seed 1
+	$(BIN)/keras_avgan evaluate --run-dir $(DEMO_RUN) -n 256
+
+test: install
+	$(BIN)/python -m pytest -q tests
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+bench-quality: install
+	$(BIN)/python benchmarks/quality.py
+
+lint: install
+	$(BIN)/ruff check keras_avgan pipelines tests benchmarks
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

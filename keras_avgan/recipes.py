@@ -1,0 +1,201 @@
+"""Recipes: one frozen dataclass constant per trainable system.
+
+A recipe names its data pipeline, networks and loss, and carries every hyperparameter.
+`--set key=value` overrides any field with type checking; `smoke` is a set of overrides
+that shrinks the recipe to seconds on a CPU (used by tests and `--smoke`).
+Standard library only, so the CLI can list and resolve recipes without importing TF.
+"""
+
+import dataclasses
+import json
+import types
+from typing import Any, Mapping
+
+LOSSES = ("wgan-gp", "dcgan", "lsgan", "hinge")
+SLICE_MODES = ("random", "first", "all")
+PRECISIONS = ("off", "float16", "bfloat16")
+
+
+class RecipeError(ValueError):
+    """A recipe name, override or value a user gave that cannot be used."""
+
+
+def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
+    return types.MappingProxyType(dict(mapping))
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """Fields every recipe has: what it is, how it trains, how a run is kept."""
+
+    name: str
+    summary: str
+    data_kind: str  # audio | image | pairs: what `--data` must hold
+    pipeline: str  # key of the input pipeline builder
+    generator: str  # key of the generator builder
+    discriminator: str  # key of the discriminator builder
+    train_scheme: str = "gan"  # key of the GAN model class (one train_step per scheme)
+    loss: str = "wgan-gp"
+    latent_dim: int = 100
+    latent_dist: str = "uniform"  # uniform in [-1, 1] (WaveGAN) or normal
+    batch_size: int = 64
+    d_steps: int = 5  # D updates per G update, each on a fresh real batch
+    d_learning_rate: float = 1e-4
+    g_learning_rate: float = 1e-4
+    beta_1: float = 0.5
+    beta_2: float = 0.9
+    gp_weight: float = 10.0
+    steps: int = 200_000  # G updates; `fit --steps` overrides
+    checkpoint_every: int = 500
+    keep_checkpoints: int = 3
+    sample_every: int = 1000
+    log_every: int = 50
+    eval_every: int = 0  # 0: no evaluation during training
+    smoke: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "smoke", _frozen(self.smoke))
+        self.validate()
+
+    def validate(self) -> None:
+        _choice("loss", self.loss, LOSSES)
+        _choice("latent_dist", self.latent_dist, ("uniform", "normal"))
+        for key in ("latent_dim", "batch_size", "d_steps", "steps", "checkpoint_every",
+                    "keep_checkpoints", "sample_every", "log_every"):
+            if getattr(self, key) < 1:
+                raise RecipeError(f"{key} must be at least 1, got {getattr(self, key)}")
+        if self.eval_every < 0:
+            raise RecipeError(f"eval_every must be 0 (off) or positive, got {self.eval_every}")
+
+
+@dataclasses.dataclass(frozen=True)
+class AudioRecipe(Recipe):
+    """Recipes whose data is a folder of sounds, sliced to a fixed length."""
+
+    sample_rate: int = 16000
+    slice_len: int = 16384
+    channels: int = 1
+    slice_mode: str = "random"  # random offset, first slice only, or every slice
+    pad_short: bool = True  # zero-pad clips shorter than one slice instead of dropping them
+    normalize: bool = True  # peak-normalise each clip
+    label_column: str = ""  # labels.csv column used for conditioning/evaluation
+    model_dim: int = 64
+    kernel_len: int = 25
+    phase_shuffle: int = 2
+    upsample: str = "zeros"  # transposed convolution, or "nn" (nearest neighbour + conv)
+    post_filter: bool = False
+
+    def validate(self) -> None:
+        super().validate()
+        _choice("slice_mode", self.slice_mode, SLICE_MODES)
+        _choice("upsample", self.upsample, ("zeros", "nn"))
+        for key in ("sample_rate", "slice_len", "channels", "model_dim", "kernel_len"):
+            if getattr(self, key) < 1:
+                raise RecipeError(f"{key} must be at least 1, got {getattr(self, key)}")
+        if self.phase_shuffle < 0:
+            raise RecipeError(f"phase_shuffle must be >= 0, got {self.phase_shuffle}")
+
+
+WAVEGAN = AudioRecipe(
+    name="wavegan",
+    summary="raw audio waveforms, 16384/32768/65536 samples (WaveGAN)",
+    data_kind="audio",
+    pipeline="audio_slices",
+    generator="wavegan_generator",
+    discriminator="wavegan_discriminator",
+    smoke={"model_dim": 2, "batch_size": 4, "d_steps": 2, "steps": 4,
+           "checkpoint_every": 2, "sample_every": 2, "log_every": 1},
+)
+
+RECIPES: dict[str, Recipe] = {r.name: r for r in (WAVEGAN,)}
+
+
+def _choice(key: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise RecipeError(f"{key} must be one of {', '.join(choices)}; got {value!r}")
+
+
+def get_recipe(name: str) -> Recipe:
+    try:
+        return RECIPES[name]
+    except KeyError:
+        raise RecipeError(
+            f"unknown recipe {name!r}; choose one of: {', '.join(sorted(RECIPES))}"
+        ) from None
+
+
+def _editable_fields(recipe: Recipe) -> dict[str, dataclasses.Field]:
+    return {f.name: f for f in dataclasses.fields(recipe) if f.name not in ("name", "smoke")}
+
+
+def _parse_value(key: str, text: str, kind: type) -> Any:
+    if kind is bool:
+        lowered = text.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise RecipeError(f"--set {key}: expected true or false, got {text!r}")
+    try:
+        return kind(text)
+    except ValueError:
+        raise RecipeError(f"--set {key}: expected {kind.__name__}, got {text!r}") from None
+
+
+def replace(recipe: Recipe, **changes: Any) -> Recipe:
+    """dataclasses.replace that checks names and types the way `--set` does."""
+    fields = _editable_fields(recipe)
+    for key, value in changes.items():
+        if key not in fields:
+            raise RecipeError(
+                f"recipe {recipe.name!r} has no field {key!r}; fields: {', '.join(sorted(fields))}"
+            )
+        kind = fields[key].type
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            changes[key] = value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise RecipeError(f"{key} must be {kind.__name__}, got {value!r}")
+    return dataclasses.replace(recipe, **changes)
+
+
+def apply_overrides(recipe: Recipe, assignments: list[str]) -> Recipe:
+    """Apply `key=value` strings (the CLI's `--set`)."""
+    fields = _editable_fields(recipe)
+    changes: dict[str, Any] = {}
+    for item in assignments:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise RecipeError(f"--set expects key=value, got {item!r}")
+        if key not in fields:
+            raise RecipeError(
+                f"--set {key}: recipe {recipe.name!r} has no such field; "
+                f"fields: {', '.join(sorted(fields))}"
+            )
+        changes[key] = _parse_value(key, text, fields[key].type)
+    return replace(recipe, **changes)
+
+
+def with_smoke(recipe: Recipe) -> Recipe:
+    """The recipe shrunk by its smoke overrides (tests and `--smoke`)."""
+    return replace(recipe, **dict(recipe.smoke))
+
+
+def to_dict(recipe: Recipe) -> dict[str, Any]:
+    data = dataclasses.asdict(recipe)
+    data["smoke"] = dict(recipe.smoke)
+    return data
+
+
+def to_json(recipe: Recipe) -> str:
+    return json.dumps(to_dict(recipe), indent=2, sort_keys=True)
+
+
+def from_dict(data: Mapping[str, Any]) -> Recipe:
+    """Rebuild a resolved recipe (a run's recipe.json) on top of its registered constant."""
+    base = get_recipe(str(data.get("name", "")))
+    fields = _editable_fields(base)
+    unknown = sorted(set(data) - set(fields) - {"name", "smoke"})
+    if unknown:
+        raise RecipeError(f"recipe.json has fields this version does not know: {unknown}")
+    return replace(base, **{k: v for k, v in data.items() if k in fields})

@@ -1,0 +1,1 @@
+"""Input pipelines on tf.data. Never imports keras_avgan."""
