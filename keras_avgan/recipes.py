@@ -20,6 +20,11 @@ class RecipeError(ValueError):
     """A recipe name, override or value a user gave that cannot be used."""
 
 
+def _choice(key: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise RecipeError(f"{key} must be one of {', '.join(choices)}; got {value!r}")
+
+
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
     return types.MappingProxyType(dict(mapping))
 
@@ -108,11 +113,6 @@ WAVEGAN = AudioRecipe(
 )
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in (WAVEGAN,)}
-
-
-def _choice(key: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise RecipeError(f"{key} must be one of {', '.join(choices)}; got {value!r}")
 
 
 def get_recipe(name: str) -> Recipe:
