@@ -182,7 +182,7 @@ def with_smoke(recipe: Recipe) -> Recipe:
 
 
 def to_dict(recipe: Recipe) -> dict[str, Any]:
-    data = dataclasses.asdict(recipe)
+    data = {f.name: getattr(recipe, f.name) for f in dataclasses.fields(recipe)}
     data["smoke"] = dict(recipe.smoke)
     return data
 
