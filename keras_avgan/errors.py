@@ -3,3 +3,7 @@
 
 class UserError(Exception):
     """Bad input or usage; the message names the file or flag and what to do."""
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or Inf; the run keeps its last good checkpoint (exit code 1)."""

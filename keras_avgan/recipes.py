@@ -39,6 +39,7 @@ class Recipe:
     pipeline: str  # key of the input pipeline builder
     generator: str  # key of the generator builder
     discriminator: str  # key of the discriminator builder
+    demo: str = "notes"  # the demo dataset `--data demo` builds (pipelines.demo)
     train_scheme: str = "gan"  # key of the GAN model class (one train_step per scheme)
     loss: str = "wgan-gp"
     latent_dim: int = 100

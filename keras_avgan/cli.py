@@ -1,0 +1,169 @@
+"""The `keras_avgan` command: parse, call one library function, print.
+
+Exit codes: 0 ok, 2 usage or bad input (the message names the file or flag), 1 unexpected.
+TensorFlow is imported only by the commands that need it, so `recipes` and `show` are quick.
+"""
+
+import argparse
+import os
+import sys
+
+from keras_avgan import recipes
+from keras_avgan.errors import TrainingDiverged, UserError
+
+
+def _resolve_recipe(args) -> recipes.Recipe:
+    recipe = recipes.get_recipe(args.recipe)
+    if getattr(args, "smoke", False):
+        recipe = recipes.with_smoke(recipe)
+    recipe = recipes.apply_overrides(recipe, args.set or [])
+    if getattr(args, "batch_size", None):
+        recipe = recipes.replace(recipe, batch_size=args.batch_size)
+    if getattr(args, "eval_every", None) is not None:
+        recipe = recipes.replace(recipe, eval_every=args.eval_every)
+    return recipe
+
+
+def cmd_recipes(args) -> None:
+    rows = [(r.name, r.data_kind, r.summary) for r in recipes.RECIPES.values()]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'recipe':<{width}}  data   makes")
+    for name, kind, summary in rows:
+        print(f"{name:<{width}}  {kind:<6} {summary}")
+
+
+def cmd_show(args) -> None:
+    recipe = _resolve_recipe(args)
+    print(recipes.to_json(recipe))
+    if args.summary:
+        from keras_avgan.builders import build_gan
+
+        gan = build_gan(recipe)
+        gan.build_all()
+        print(f"generator parameters: {gan.generator.count_params()}")
+        print(f"discriminator parameters: {gan.discriminator.count_params()}")
+
+
+def cmd_data_demo(args) -> None:
+    from pipelines import demo
+
+    path = demo.ensure_demo(args.kind, out=args.out)
+    print(f"demo dataset '{args.kind}' ready in {path}")
+
+
+def cmd_data_check(args) -> None:
+    from pipelines import audio
+
+    recipe = _resolve_recipe(args) if args.recipe else None
+    scan = audio.scan_audio(args.path, sample_rate=recipe and recipe.sample_rate,
+                            slice_len=recipe and recipe.slice_len)
+    print(audio.describe_scan(scan))
+    audio.require_usable(scan, args.path)
+    if recipe:
+        audio.check_recipe_fit(scan, recipe.sample_rate, recipe.slice_len)
+
+
+def cmd_fit(args) -> None:
+    from keras_avgan import train
+
+    recipe = _resolve_recipe(args)
+    run_dir = args.run_dir or os.path.join("runs", recipe.name)
+    options = train.FitOptions(steps=args.steps, mixed_precision=args.mixed_precision,
+                               jit=args.jit, seed=args.seed, deterministic=args.deterministic,
+                               strategy=args.strategy)
+    train.fit(recipe, args.data, run_dir, options)
+
+
+def cmd_generate(args) -> None:
+    from keras_avgan.generate import generate
+
+    result = generate(args.run_dir, n=args.n, seed=args.seed, out=args.out,
+                      interpolate=args.interpolate)
+    print(f"generated {len(result.files)} files from the {result.checkpoint}")
+    print(f"wav files: {result.files[0].parent}")
+    print(f"overview: {result.grid}")
+
+
+def _add_recipe_flags(parser, required=True) -> None:
+    parser.add_argument("--recipe", required=required, help="recipe name (keras_avgan recipes)")
+    parser.add_argument("--set", nargs="+", action="extend", metavar="KEY=VALUE",
+                        help="override recipe fields, e.g. --set model_dim=32 batch_size=16")
+    parser.add_argument("--smoke", action="store_true", help="tiny dimensions (seconds on a CPU)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="keras_avgan", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("recipes", help="list the recipes").set_defaults(func=cmd_recipes)
+
+    show = sub.add_parser("show", help="print a resolved recipe as JSON")
+    show.add_argument("recipe")
+    show.add_argument("--set", nargs="+", action="extend", metavar="KEY=VALUE")
+    show.add_argument("--smoke", action="store_true")
+    show.add_argument("--summary", action="store_true", help="build the networks, count weights")
+    show.set_defaults(func=cmd_show)
+
+    data = sub.add_parser("data", help="demo datasets and data checks")
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    demo = data_sub.add_parser("demo", help="build a demo dataset (no download)")
+    demo.add_argument("kind", help="notes | digits")
+    demo.add_argument("--out", help="folder to write (default: the cache --data demo reads)")
+    demo.set_defaults(func=cmd_data_demo)
+    check = data_sub.add_parser("check", help="diagnose a data folder or CSV")
+    check.add_argument("path")
+    _add_recipe_flags(check, required=False)
+    check.set_defaults(func=cmd_data_check)
+
+    fit = sub.add_parser("fit", help="train a recipe (re-run to resume)")
+    _add_recipe_flags(fit)
+    fit.add_argument("--data", required=True, help="data folder, CSV, or 'demo'")
+    fit.add_argument("--run-dir", help="where the run lives (default runs/RECIPE)")
+    fit.add_argument("--steps", type=int, help="total generator steps to reach")
+    fit.add_argument("--batch-size", type=int)
+    fit.add_argument("--mixed-precision", choices=recipes.PRECISIONS, default="off")
+    fit.add_argument("--jit", action="store_true", help="compile the train step with XLA")
+    fit.add_argument("--strategy", choices=("default", "mirrored", "multiworker"),
+                     default="default")
+    fit.add_argument("--seed", type=int, default=0)
+    fit.add_argument("--eval-every", type=int, help="evaluate every N steps, keep the best")
+    fit.add_argument("--deterministic", action="store_true",
+                     help="deterministic ops (bit-identical reruns on one machine; slower)")
+    fit.set_defaults(func=cmd_fit)
+
+    gen = sub.add_parser("generate", help="write WAV/PNG files from a trained run")
+    gen.add_argument("--run-dir", required=True)
+    gen.add_argument("-n", type=int, default=16)
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--out", help="output folder (default RUN_DIR/generated)")
+    gen.add_argument("--interpolate", type=int, default=0, metavar="K",
+                     help="K latents from --seed's to --seed+1's")
+    gen.set_defaults(func=cmd_generate)
+    return parser
+
+
+def _user_errors() -> tuple[type, ...]:
+    from pipelines.errors import DataError
+
+    return (UserError, recipes.RecipeError, DataError)
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except _user_errors() as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except TrainingDiverged as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; re-run the same command to resume from the last checkpoint",
+              file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Matplotlib figures written next to runs: loss curves and waveform/spectrogram grids."""
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: training machines and CI have no display
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from scipy import signal  # noqa: E402
+
+
+def _save(fig, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+def loss_curves(metrics_file: Path, out: Path) -> Path | None:
+    """One panel per logged loss against the G step, from metrics.jsonl."""
+    if not metrics_file.is_file():
+        return None
+    rows = [json.loads(line) for line in metrics_file.read_text().splitlines() if line.strip()]
+    rows = [r for r in rows if "step" in r]
+    keys = sorted({k for r in rows for k in r if k.endswith("loss") or k in ("gp", "w_dist")})
+    if not rows or not keys:
+        return None
+    fig, axes = plt.subplots(len(keys), 1, figsize=(7, 2.0 * len(keys)), sharex=True,
+                             squeeze=False)
+    for ax, key in zip(axes[:, 0], keys):
+        points = [(r["step"], r[key]) for r in rows if key in r]
+        ax.plot(*zip(*points), lw=1)
+        ax.set_ylabel(key)
+        ax.grid(alpha=0.3)
+    axes[-1, 0].set_xlabel("generator step")
+    return _save(fig, out)
+
+
+def audio_grid(clips: np.ndarray, sample_rate: int, out: Path, titles=None) -> Path:
+    """Waveform above log spectrogram, one column per clip (at most 16 shown, 4 per row)."""
+    clips = np.asarray(clips, dtype=np.float32).reshape(len(clips), -1)[:16]
+    cols = min(4, len(clips))
+    rows = int(np.ceil(len(clips) / cols))
+    fig, axes = plt.subplots(2 * rows, cols, figsize=(3.2 * cols, 3.0 * rows), squeeze=False)
+    for ax in axes.ravel():
+        ax.set_axis_off()
+    for i, clip in enumerate(clips):
+        wave_ax, spec_ax = axes[2 * (i // cols), i % cols], axes[2 * (i // cols) + 1, i % cols]
+        wave_ax.set_axis_on()
+        wave_ax.plot(np.arange(len(clip)) / sample_rate, clip, lw=0.4)
+        wave_ax.set_ylim(-1.05, 1.05)
+        wave_ax.set_title(titles[i] if titles else f"#{i}", fontsize=8)
+        wave_ax.tick_params(labelsize=6)
+        freqs, times, power = signal.spectrogram(clip, fs=sample_rate, nperseg=256, noverlap=192)
+        spec_ax.set_axis_on()
+        spec_ax.pcolormesh(times, freqs / 1000, 10 * np.log10(power + 1e-10), shading="auto",
+                           vmin=-100, vmax=-10)
+        spec_ax.set_ylabel("kHz", fontsize=6)
+        spec_ax.tick_params(labelsize=6)
+    return _save(fig, out)
+
+
+def image_grid(images: np.ndarray, out: Path, titles=None) -> Path:
+    """Images in [0, 1] HWC, 4 per row."""
+    images = np.clip(np.asarray(images, dtype=np.float32), 0, 1)[:16]
+    cols = min(4, len(images))
+    rows = int(np.ceil(len(images) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(2.2 * cols, 2.2 * rows), squeeze=False)
+    for ax in axes.ravel():
+        ax.set_axis_off()
+    for i, image in enumerate(images):
+        ax = axes[i // cols, i % cols]
+        ax.imshow(image.squeeze(), cmap="gray" if image.shape[-1] == 1 else None)
+        if titles:
+            ax.set_title(titles[i], fontsize=8)
+    return _save(fig, out)

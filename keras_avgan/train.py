@@ -1,0 +1,95 @@
+"""fit(recipe, data, run_dir): wires data, networks, losses and checkpoints into a run.
+
+The loop is ours rather than `Model.fit` because an exact resume needs the tf.data iterator
+in the checkpoint, and `fit` owns its iterator. `GAN.fit(dataset)` still works from Python.
+"""
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from keras_avgan import checkpoints, data, precision, recipes, runs
+from keras_avgan.builders import build_gan
+from keras_avgan.callbacks import MetricsLog, SampleWriter, check_finite
+
+
+@dataclass
+class FitOptions:
+    steps: int | None = None  # total G steps the run should reach
+    mixed_precision: str = "off"
+    jit: bool = False
+    seed: int = 0
+    deterministic: bool = False  # slower ops whose results do not vary between runs
+    strategy: str = "default"
+
+
+def fit(recipe: recipes.Recipe, data_arg: str, run_dir: str | Path,
+        options: FitOptions | None = None, out=sys.stdout) -> dict:
+    """Train (or resume) a run; returns the last logged metrics."""
+    options = options or FitOptions()
+    if options.steps is not None:
+        recipe = recipes.replace(recipe, steps=options.steps)
+    audio_data = data.load_audio(recipe, data_arg)  # fails on bad data before anything is built
+    run = runs.RunDir(Path(run_dir))
+    settings = {"seed": options.seed, "mixed_precision": options.mixed_precision,
+                "data": data_arg if data_arg == "demo" else str(audio_data.root.resolve()),
+                "strategy": options.strategy}
+    recipe = runs.open_for_training(run, recipe, settings)
+
+    keras.utils.set_random_seed(options.seed)
+    if options.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    precision.set_precision(options.mixed_precision)
+    gan = build_gan(recipe, seed=options.seed)
+    d_opt, g_opt = precision.make_optimizers(recipe, options.mixed_precision)
+    gan.compile(d_optimizer=d_opt, g_optimizer=g_opt, jit_compile=options.jit)
+    gan.build_all()
+
+    iterator = iter(data.audio_training_dataset(recipe, audio_data, options.seed))
+    ckpt = checkpoints.RunCheckpoint(run.checkpoints, gan, iterator, recipe.keep_checkpoints)
+    start = ckpt.restore_latest()
+    if start >= recipe.steps:
+        print(f"{run.root} is already at step {start} (target {recipe.steps}); "
+              "pass a larger --steps to train on", file=out)
+        return {"step": start}
+    if start:
+        print(f"resuming {run.root} from step {start}", file=out)
+    return _loop(gan, recipe, run, ckpt, iterator, start, options, out)
+
+
+def _loop(gan, recipe, run, ckpt, iterator, start, options, out) -> dict:
+    step_fn = tf.function(gan.train_step, jit_compile=options.jit, reduce_retracing=True)
+    log = MetricsLog(run, recipe, start)
+    samples = SampleWriter(run, recipe, gan)
+    bar = keras.utils.Progbar(recipe.steps, interval=0.5 if out.isatty() else 15.0,
+                              stateful_metrics=["step/s"])
+    last_saved, tick, ticked_at = start, time.perf_counter(), start
+    step = start
+    for step in range(start + 1, recipe.steps + 1):
+        for metric in gan.metrics:
+            metric.reset_state()  # per-step values; MetricsLog averages over log_every
+        values = {k: float(v) for k, v in step_fn(next(iterator)).items()}
+        check_finite(values, step, last_saved, run)
+        log.add(step, values)
+        if step % recipe.log_every == 0 or step == recipe.steps:
+            rate = (step - ticked_at) / max(time.perf_counter() - tick, 1e-9)
+            tick, ticked_at = time.perf_counter(), step
+            shown = log.flush(step, rate)
+            bar.update(step, [(k, v) for k, v in shown.items() if k != "step"])
+        if step % recipe.sample_every == 0:
+            samples.write(step)
+        if step % recipe.checkpoint_every == 0:
+            ckpt.save(step)
+            last_saved = step
+    if last_saved != recipe.steps:
+        ckpt.save(recipe.steps)
+        samples.write(recipe.steps)
+    log.close()
+    print(f"run dir: {run.root} (step {recipe.steps}; checkpoints in {run.checkpoints}, "
+          f"samples in {run.samples}, curves in {run.loss_plot})", file=out)
+    return log.last
+

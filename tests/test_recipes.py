@@ -1,0 +1,52 @@
+import json
+
+import pytest
+
+from keras_avgan import recipes
+
+
+def test_every_recipe_resolves_and_round_trips_through_json():
+    for recipe in recipes.RECIPES.values():
+        assert recipes.from_dict(json.loads(recipes.to_json(recipe))) == recipe
+        smoke = recipes.with_smoke(recipe)
+        assert recipes.from_dict(recipes.to_dict(smoke)) == smoke
+
+
+def test_set_parses_types():
+    recipe = recipes.apply_overrides(
+        recipes.WAVEGAN, ["model_dim=8", "normalize=false", "d_learning_rate=2e-4", "loss=lsgan"]
+    )
+    assert (recipe.model_dim, recipe.normalize, recipe.d_learning_rate, recipe.loss) == (
+        8, False, 2e-4, "lsgan")
+
+
+@pytest.mark.parametrize("assignment, message", [
+    ("nope=1", "no such field"),
+    ("model_dim=eight", "expected int"),
+    ("normalize=maybe", "expected true or false"),
+    ("loss=wgan", "must be one of"),
+    ("batch_size=0", "at least 1"),
+    ("model_dim", "key=value"),
+    ("name=other", "no such field"),
+])
+def test_bad_set_is_a_recipe_error_naming_the_key(assignment, message):
+    with pytest.raises(recipes.RecipeError, match=message):
+        recipes.apply_overrides(recipes.WAVEGAN, [assignment])
+
+
+def test_unknown_recipe_lists_the_valid_names():
+    with pytest.raises(recipes.RecipeError, match="wavegan"):
+        recipes.get_recipe("wavegun")
+
+
+def test_recipes_are_frozen():
+    with pytest.raises(Exception):
+        recipes.WAVEGAN.model_dim = 3  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        recipes.WAVEGAN.smoke["model_dim"] = 3  # type: ignore[index]
+
+
+def test_replace_checks_types():
+    with pytest.raises(recipes.RecipeError, match="must be int"):
+        recipes.replace(recipes.WAVEGAN, model_dim="8")
+    assert recipes.replace(recipes.WAVEGAN, gp_weight=5).gp_weight == 5.0
