@@ -1,0 +1,34 @@
+"""Shared fixtures: a tiny labelled sound folder written with numpy (no demo build, no network)."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import soundfile  # noqa: E402
+
+RATE = 16000
+
+
+def write_tones(root, count=12, rate=RATE, seconds=1.0, seed=0):
+    """Decaying harmonic tones at three pitches, 16-bit WAV, with a labels.csv."""
+    rng = np.random.default_rng(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    t = np.arange(int(rate * seconds)) / rate
+    rows = ["path,pitch"]
+    for i in range(count):
+        pitch = (48, 55, 62)[i % 3]
+        freq = 440.0 * 2 ** ((pitch - 69) / 12)
+        tone = sum(np.sin(2 * np.pi * k * freq * t + rng.uniform(0, 6)) / k for k in (1, 2, 3))
+        clip = (0.5 * tone * np.exp(-3 * t)).astype(np.float32)
+        name = f"tone_{i:03d}.wav"
+        soundfile.write(str(root / name), clip, rate, subtype="PCM_16")
+        rows.append(f"{name},{pitch}")
+    (root / "labels.csv").write_text("\n".join(rows) + "\n")
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_tones(tmp_path_factory):
+    return write_tones(tmp_path_factory.mktemp("tones") / "data")
