@@ -1,0 +1,37 @@
+"""Network builders by name: each takes a recipe and returns a built keras.Model.
+
+Plain dicts (no registration by import side effect): a recipe's `generator` and
+`discriminator` fields are keys here.
+"""
+
+from keras_avgan.errors import UserError
+from keras_avgan.networks import wavegan
+
+GENERATORS = {
+    "wavegan_generator": wavegan.build_generator,
+}
+
+DISCRIMINATORS = {
+    "wavegan_discriminator": wavegan.build_discriminator,
+}
+
+
+class UnknownNetworkError(UserError, ValueError):
+    """A recipe names a network builder that does not exist."""
+
+
+def _lookup(table: dict, kind: str, name: str):
+    try:
+        return table[name]
+    except KeyError:
+        raise UnknownNetworkError(
+            f"unknown {kind} {name!r}; valid names: {', '.join(sorted(table))}"
+        ) from None
+
+
+def get_generator_builder(name: str):
+    return _lookup(GENERATORS, "generator", name)
+
+
+def get_discriminator_builder(name: str):
+    return _lookup(DISCRIMINATORS, "discriminator", name)
