@@ -18,6 +18,20 @@ def build_gan(recipe: recipes.Recipe, seed: int | None = None):
     )
 
 
+def output_head(recipe: recipes.Recipe):
+    """(kind, in-graph postprocess) that turns the generator's output into what users get.
+
+    Waveform generators need none; spectrogram recipes register their inversion here so that
+    generate, export and TFLite all hand out audio.
+    """
+    head = OUTPUT_HEADS.get(recipe.generator)
+    return ("audio", None) if head is None else head(recipe)
+
+
+# generator name -> builder of (kind, postprocess) for generators whose output is not media.
+OUTPUT_HEADS: dict = {}
+
+
 def load_generator(run_dir: str | Path, which: str = "auto"):
     """(recipe, float32 generator, which checkpoint) for generate, evaluate and export.
 

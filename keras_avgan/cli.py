@@ -84,6 +84,41 @@ def cmd_generate(args) -> None:
     print(f"overview: {result.grid}")
 
 
+def cmd_evaluate(args) -> None:
+    from keras_avgan.evaluation.evaluate import evaluate_run
+
+    evaluate_run(args.run_dir, data=args.data, n=args.n, label_columns=args.label,
+                 json_out=args.json)
+
+
+def cmd_export(args) -> None:
+    from keras_avgan.export import export_run
+
+    target, which = export_run(args.run_dir, name=args.name, base=args.base,
+                               version=args.version)
+    print(f"exported the {which}")
+    print(f"saved model: {target}")
+    print(f"TF Serving config: {os.path.join(args.base, 'models.config')}")
+
+
+def cmd_convert(args) -> None:
+    from keras_avgan.tflite import convert_saved_model, format_report
+
+    info = convert_saved_model(args.saved_model, args.out, args.quantize)
+    print(format_report(info))
+    if not info.get("parity_ok", True):
+        raise UserError(f"{info.get('path')} converted but differs from the SavedModel beyond "
+                        "the tolerance printed above; try --quantize none")
+
+
+def cmd_request(args) -> None:
+    from keras_avgan.serving_client import request, write_outputs
+
+    outputs = request(args.url, n=args.n, seed=args.seed, timeout=args.timeout)
+    files = write_outputs(outputs, args.out, sample_rate=args.sample_rate)
+    print(f"wrote {len(files)} files to {args.out}")
+
+
 def _add_recipe_flags(parser, required=True) -> None:
     parser.add_argument("--recipe", required=required, help="recipe name (keras_avgan recipes)")
     parser.add_argument("--set", nargs="+", action="extend", metavar="KEY=VALUE",
@@ -138,6 +173,36 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--interpolate", type=int, default=0, metavar="K",
                      help="K latents from --seed's to --seed+1's")
     gen.set_defaults(func=cmd_generate)
+
+    ev = sub.add_parser("evaluate", help="score a run against an untrained floor and real data")
+    ev.add_argument("--run-dir", required=True)
+    ev.add_argument("--data", help="labelled data (default: what the run trained on)")
+    ev.add_argument("-n", type=int, default=1000, help="generated samples to score")
+    ev.add_argument("--label", nargs="+", help="labels.csv columns to score (default: all)")
+    ev.add_argument("--json", help="write the figures here (default RUN_DIR/evaluation.json)")
+    ev.set_defaults(func=cmd_evaluate)
+
+    exp = sub.add_parser("export", help="SavedModel for TF Serving: BASE/NAME/VERSION")
+    exp.add_argument("--run-dir", required=True)
+    exp.add_argument("--name", help="model name in TF Serving (default: the recipe name)")
+    exp.add_argument("--version", type=int, help="default: the next free version")
+    exp.add_argument("--base", default="saved_models")
+    exp.set_defaults(func=cmd_export)
+
+    conv = sub.add_parser("convert", help="TFLite file (builtin ops only, batch 1)")
+    conv.add_argument("saved_model", metavar="SAVED_MODEL_DIR")
+    conv.add_argument("--quantize", choices=("none", "float16", "dynamic"), default="none")
+    conv.add_argument("--out", help="the .tflite file (default: beside the model's versions)")
+    conv.set_defaults(func=cmd_convert)
+
+    req = sub.add_parser("request", help="ask a TF Serving server for sounds or images")
+    req.add_argument("url", help="e.g. http://localhost:8501/v1/models/wavegan")
+    req.add_argument("-n", type=int, default=4)
+    req.add_argument("--seed", type=int, default=0)
+    req.add_argument("--out", default="served")
+    req.add_argument("--sample-rate", type=int, default=16000, help="for the WAV headers")
+    req.add_argument("--timeout", type=float, default=60.0)
+    req.set_defaults(func=cmd_request)
     return parser
 
 

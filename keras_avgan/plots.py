@@ -78,3 +78,21 @@ def image_grid(images: np.ndarray, out: Path, titles=None) -> Path:
         if titles:
             ax.set_title(titles[i], fontsize=8)
     return _save(fig, out)
+
+
+def audio_comparison(real: np.ndarray, generated: np.ndarray, sample_rate: int,
+                     out: Path) -> Path:
+    """Spectrograms of real clips (top row) above generated ones (bottom row)."""
+    count = min(len(real), len(generated), 6)
+    fig, axes = plt.subplots(2, count, figsize=(2.8 * count, 5.0), squeeze=False)
+    for row, (label, clips) in enumerate((("real", real), ("generated", generated))):
+        for i in range(count):
+            ax = axes[row, i]
+            freqs, times, power = signal.spectrogram(np.asarray(clips[i]).reshape(-1),
+                                                     fs=sample_rate, nperseg=256, noverlap=192)
+            ax.pcolormesh(times, freqs / 1000, 10 * np.log10(power + 1e-10), shading="auto",
+                          vmin=-100, vmax=-10)
+            ax.set_title(f"{label} #{i}", fontsize=8)
+            ax.tick_params(labelsize=6)
+        axes[row, 0].set_ylabel("kHz", fontsize=7)
+    return _save(fig, out)

@@ -58,10 +58,15 @@ def fit(recipe: recipes.Recipe, data_arg: str, run_dir: str | Path,
         return {"step": start}
     if start:
         print(f"resuming {run.root} from step {start}", file=out)
-    return _loop(gan, recipe, run, ckpt, iterator, start, options, out)
+    keeper = None
+    if recipe.eval_every:
+        from keras_avgan.evaluation.during_training import BestKeeper
+
+        keeper = BestKeeper(run, recipe, audio_data.root, gan, log=lambda m: print(m, file=out))
+    return _loop(gan, recipe, run, ckpt, iterator, start, options, out, keeper)
 
 
-def _loop(gan, recipe, run, ckpt, iterator, start, options, out) -> dict:
+def _loop(gan, recipe, run, ckpt, iterator, start, options, out, keeper=None) -> dict:
     step_fn = tf.function(gan.train_step, jit_compile=options.jit, reduce_retracing=True)
     log = MetricsLog(run, recipe, start)
     samples = SampleWriter(run, recipe, gan)
@@ -82,6 +87,8 @@ def _loop(gan, recipe, run, ckpt, iterator, start, options, out) -> dict:
             bar.update(step, [(k, v) for k, v in shown.items() if k != "step"])
         if step % recipe.sample_every == 0:
             samples.write(step)
+        if keeper and step % recipe.eval_every == 0:
+            log.write(step, keeper(gan.generator, step))
         if step % recipe.checkpoint_every == 0:
             ckpt.save(step)
             last_saved = step

@@ -1,0 +1,64 @@
+"""Learning check: train each recipe small on its demo data for a fixed budget, then print its
+scores next to the untrained floor and the real-data ceiling (`make bench-quality`).
+
+A recipe that does not clearly beat its floor fails this script (exit 1): that is a bug to
+fix, not a number to report.
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from keras_avgan import recipes, train  # noqa: E402
+from keras_avgan.evaluation.evaluate import evaluate_run  # noqa: E402
+
+# recipe -> (overrides, G steps, label column whose classifier judges it)
+BUDGETS = {
+    "wavegan": (["model_dim=8", "batch_size=16", "checkpoint_every=250", "sample_every=500"],
+                1500, "family"),
+}
+FD_RATIO_MAX = 0.5  # trained FD at most half the untrained one's
+IS_RATIO_MIN = 2.0  # trained IS at least twice the untrained one's
+
+
+def check(name: str, runs_root: Path, n: int) -> bool:
+    overrides, steps, column = BUDGETS[name]
+    recipe = recipes.apply_overrides(recipes.get_recipe(name), overrides)
+    run_dir = runs_root / name
+    started = time.perf_counter()
+    train.fit(recipe, "demo", run_dir, train.FitOptions(steps=steps, seed=0))
+    minutes = (time.perf_counter() - started) / 60
+    result = evaluate_run(run_dir, n=n, label_columns=[column])
+    real, floor, got = (result.scores[k] for k in ("real (held-out)", "untrained", "trained"))
+    fd_ratio = got[f"fd_{column}"] / floor[f"fd_{column}"]
+    is_ratio = got[f"is_{column}"] / floor[f"is_{column}"]
+    ok = fd_ratio <= FD_RATIO_MAX and is_ratio >= IS_RATIO_MIN
+    print(f"\n{name}: {steps} steps in {minutes:.1f} min; judged by the '{column}' classifier "
+          f"(held-out accuracy {result.classifiers[column]['held_out_accuracy']:.3f})")
+    print(f"  FD  trained/untrained = {fd_ratio:.3f} (need <= {FD_RATIO_MAX}); "
+          f"real {real[f'fd_{column}']:.3g}, untrained {floor[f'fd_{column}']:.3g}, "
+          f"trained {got[f'fd_{column}']:.3g}")
+    print(f"  IS  trained/untrained = {is_ratio:.2f} (need >= {IS_RATIO_MIN}); "
+          f"real {real[f'is_{column}']:.3g}, untrained {floor[f'is_{column}']:.3g}, "
+          f"trained {got[f'is_{column}']:.3g}")
+    print(f"  => {'PASS' if ok else 'FAIL'}")
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipes", nargs="+", default=list(BUDGETS), choices=list(BUDGETS))
+    parser.add_argument("--runs", default="runs/bench-quality")
+    parser.add_argument("-n", type=int, default=500)
+    args = parser.parse_args()
+    results = {name: check(name, Path(args.runs), args.n) for name in args.recipes}
+    print("\nsummary: " + ", ".join(f"{k} {'PASS' if v else 'FAIL'}" for k, v in results.items()))
+    return 0 if all(results.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

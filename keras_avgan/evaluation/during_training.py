@@ -1,0 +1,40 @@
+"""`fit --eval-every N`: score the generator while it trains and keep the best checkpoint."""
+
+import json
+
+import tensorflow as tf
+
+from keras_avgan import runs
+from keras_avgan.evaluation import classifiers, metrics
+from keras_avgan.evaluation.evaluate import generate_clips
+from keras_avgan.evaluation.reference import classifier_for, load_labelled_clips
+
+
+class BestKeeper:
+    """Scores with the first label column's classifier; lower Frechet distance is better."""
+
+    def __init__(self, run: runs.RunDir, recipe, data_root, gan, n: int = 256, log=print):
+        self.run, self.recipe, self.n = run, recipe, n
+        columns = [recipe.label_column] if recipe.label_column else None
+        self.data = load_labelled_clips(data_root, recipe, columns)
+        self.column = next(iter(self.data.class_names))
+        self.classifier, _ = classifier_for(self.data, self.column, recipe, log=log)
+        self.train_act, _ = classifiers.classifier_outputs(self.classifier,
+                                                           self.data.train[..., None])
+        self.key = f"fd_{self.column}"
+        self.manager = tf.train.CheckpointManager(tf.train.Checkpoint(gan=gan), str(run.best),
+                                                  max_to_keep=1, checkpoint_name="best")
+        record = run.best / "best.json"
+        self.best = json.loads(record.read_text())[self.key] if record.is_file() else None
+
+    def __call__(self, generator, step: int) -> dict:
+        clips = generate_clips(generator, self.recipe, self.n)
+        act, logits = classifiers.classifier_outputs(self.classifier, clips[..., None])
+        scores = {self.key: metrics.frechet_distance(act, self.train_act),
+                  f"is_{self.column}": metrics.inception_score(logits, splits=1)[0]}
+        if self.best is None or scores[self.key] < self.best:
+            self.best = scores[self.key]
+            self.manager.save(checkpoint_number=step)
+            runs.atomic_write_text(self.run.best / "best.json",
+                                   json.dumps({"step": step, **scores}, default=float) + "\n")
+        return {f"eval/{k}": float(v) for k, v in scores.items()}

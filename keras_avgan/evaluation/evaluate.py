@@ -1,0 +1,108 @@
+"""`keras_avgan evaluate`: how good a run's generator is, between an untrained floor and a
+real-data ceiling, with classifiers trained on the run's own data."""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from keras_avgan import data as run_data
+from keras_avgan import latents, plots, runs
+from keras_avgan.builders import build_gan, load_generator
+from keras_avgan.errors import UserError
+from keras_avgan.evaluation import classifiers, metrics
+from keras_avgan.evaluation.reference import classifier_for, load_labelled_clips
+
+EVAL_SEED = 2024  # generated samples are drawn from this seed, so reruns compare like with like
+SUPPORTED_KINDS = ("audio",)
+
+
+@dataclass
+class Evaluation:
+    run_dir: str
+    checkpoint: str
+    n: int
+    classifiers: dict = field(default_factory=dict)  # column -> held-out accuracy etc.
+    scores: dict = field(default_factory=dict)  # source -> metric -> value
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=2, default=float)
+
+
+def generate_clips(generator, recipe, n: int, seed: int = EVAL_SEED, batch: int = 64):
+    z = latents.sample_latents(n, recipe.latent_dim, recipe.latent_dist, seed)
+    outs = [np.asarray(generator(z[i:i + batch], training=False), np.float32)
+            for i in range(0, n, batch)]
+    return np.concatenate(outs).reshape(n, -1)
+
+
+def score_sources(sources: dict, reference, refs_data, columns) -> dict:
+    """IS/FD/KID per label column and nearest-neighbour distances for each source of clips."""
+    scores = {name: {} for name in sources}
+    for column in columns:
+        model = reference[column]
+        train_act, _ = classifiers.classifier_outputs(model, refs_data.train[..., None])
+        for name, clips in sources.items():
+            act, logits = classifiers.classifier_outputs(model, clips[..., None])
+            splits = 10 if len(clips) >= 200 else 1
+            scores[name][f"is_{column}"] = metrics.inception_score(logits, splits=splits)[0]
+            scores[name][f"fd_{column}"] = metrics.frechet_distance(act, train_act)
+            scores[name][f"kid_{column}"] = metrics.kernel_distance(act, train_act)
+            if column == columns[0]:
+                nn = metrics.nearest_neighbor_distances(act, train_act)
+                scores[name]["nn_distance"] = float(np.mean(nn))
+    return scores
+
+
+def evaluate_run(run_dir, data: str | None = None, n: int = 1000, label_columns=None,
+                 json_out=None, log=print) -> Evaluation:
+    run = runs.RunDir(Path(run_dir))
+    recipe, generator, which = load_generator(run_dir)
+    if recipe.data_kind not in SUPPORTED_KINDS:
+        raise UserError(f"evaluate does not yet score '{recipe.data_kind}' recipes")
+    if n < 2:
+        raise UserError(f"-n must be at least 2 to compare distributions, got {n}")
+    root = run_data.resolve_path(recipe, data or _data_of(run))
+    labelled = load_labelled_clips(root, recipe, label_columns)
+    columns = list(labelled.class_names)
+    reference, result = {}, Evaluation(str(run.root), which, n)
+    for column in columns:
+        reference[column], result.classifiers[column] = classifier_for(labelled, column,
+                                                                        recipe, log=log)
+    untrained = build_gan(recipe, seed=EVAL_SEED).generator
+    sources = {"real (held-out)": labelled.held_out,
+               "untrained": generate_clips(untrained, recipe, n),
+               "trained": generate_clips(generator, recipe, n)}
+    result.scores = score_sources(sources, reference, labelled, columns)
+    figure = Path(json_out).with_suffix(".png") if json_out else run.root / "evaluation.png"
+    plots.audio_comparison(labelled.held_out[:4], sources["trained"][:4], recipe.sample_rate,
+                           figure)
+    out = Path(json_out) if json_out else run.root / "evaluation.json"
+    runs.atomic_write_text(out, result.to_json() + "\n")
+    log(format_table(result))
+    log(f"written: {out} and {figure}")
+    return result
+
+
+def _data_of(run: runs.RunDir) -> str:
+    if run.state_file.is_file():
+        return json.loads(run.state_file.read_text())["data"]
+    raise UserError(f"{run.root} does not say which data it was trained on; pass --data")
+
+
+def format_table(result: Evaluation) -> str:
+    keys = sorted({k for s in result.scores.values() for k in s})
+    names = list(result.scores)
+    width = max(len(k) for k in keys) + 2
+    lines = [f"checkpoint: {result.checkpoint}"]
+    for column, info in result.classifiers.items():
+        lines.append(f"classifier '{column}': held-out accuracy {info['held_out_accuracy']:.3f} "
+                     f"over {len(info['classes'])} classes")
+    lines.append("".ljust(width) + "".join(f"{name:>18}" for name in names))
+    for key in keys:
+        row = "".join(f"{result.scores[name].get(key, float('nan')):>18.4g}" for name in names)
+        lines.append(key.ljust(width) + row)
+    lines.append("is_*: higher is better; fd_*, kid_*: lower is better; nn_distance: distance of "
+                 "each sample to its nearest training clip (far below real's: memorisation)")
+    return "\n".join(lines)

@@ -1,0 +1,125 @@
+"""The real-data side of an evaluation: a train/held-out split, labels, and cached classifiers.
+
+Published Inception-style weights cannot be downloaded, so the "Inception" network is a small
+classifier trained on the user's own labelled data and cached per dataset and label column.
+"""
+
+import hashlib
+import json
+import os
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from keras_avgan.errors import UserError
+from keras_avgan.evaluation import classifiers
+from pipelines import audio
+
+HELD_OUT_PERCENT = 20
+MAX_CLASSES = 64
+
+
+@dataclass
+class LabelledClips:
+    train: np.ndarray  # [N, T] first slice of each training file
+    held_out: np.ndarray
+    labels_train: dict[str, np.ndarray]  # column -> class ids
+    labels_held_out: dict[str, np.ndarray]
+    class_names: dict[str, list[str]]
+    fingerprint: str
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("KERAS_AVGAN_CACHE",
+                               Path.home() / ".cache" / "keras_avgan")) / "classifiers"
+
+
+def _is_held_out(relative_path: str) -> bool:
+    """A stable split by file name, so the same file is held out in every evaluation."""
+    return zlib.crc32(relative_path.encode()) % 100 < HELD_OUT_PERCENT
+
+
+def _fingerprint(root: Path, files, sample_rate: int, slice_len: int) -> str:
+    digest = hashlib.sha1(f"{sample_rate}:{slice_len}".encode())
+    for info in files:
+        stat = Path(info.path).stat()
+        digest.update(f"{Path(info.path).relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}"
+                      .encode())
+    return digest.hexdigest()[:16]
+
+
+def _label_columns(rows: dict, wanted: list[str] | None) -> list[str]:
+    columns = sorted({c for row in rows.values() for c in row if c != "path"})
+    if wanted:
+        missing = [c for c in wanted if c not in columns]
+        if missing:
+            raise UserError(f"--label {', '.join(missing)}: no such column in the labels "
+                            f"(have: {', '.join(columns) or 'none'})")
+        return wanted
+    usable = []
+    for column in columns:
+        values = {row.get(column, "") for row in rows.values()}
+        if 2 <= len(values) <= MAX_CLASSES:
+            usable.append(column)
+    if not usable:
+        raise UserError("the data has no label with 2 to 64 classes (labels.csv columns or "
+                        "parent folders); evaluation needs labels to train its classifier")
+    return usable
+
+
+def load_labelled_clips(root: Path, recipe, label_columns=None) -> LabelledClips:
+    scan = audio.scan_audio(str(root), sample_rate=recipe.sample_rate,
+                            slice_len=recipe.slice_len)
+    audio.require_usable(scan, str(root))
+    rows = audio.read_labels(str(root))
+    files = [f for f in scan.good if str(Path(f.path).resolve()) in rows or f.path in rows]
+    if len(files) < 10:
+        raise UserError(f"{root}: only {len(files)} labelled audio files; evaluation needs at "
+                        "least 10 (a labels.csv with path and label columns)")
+    rows = {f.path: rows.get(str(Path(f.path).resolve()), rows.get(f.path)) for f in files}
+    columns = _label_columns(rows, label_columns)
+    held = np.array([_is_held_out(str(Path(f.path).relative_to(root))) for f in files])
+    clips = audio.eval_clips(files, recipe.sample_rate, recipe.slice_len,
+                             normalize=recipe.normalize)
+    names, train_ids, held_ids = {}, {}, {}
+    for column in columns:
+        values = [rows[f.path].get(column, "") for f in files]
+        names[column] = sorted(set(values), key=_natural)
+        ids = np.array([names[column].index(v) for v in values])
+        train_ids[column], held_ids[column] = ids[~held], ids[held]
+    return LabelledClips(clips[~held], clips[held], train_ids, held_ids, names,
+                         _fingerprint(root, files, recipe.sample_rate, recipe.slice_len))
+
+
+def _natural(value: str):
+    try:
+        return (0, float(value), "")
+    except ValueError:
+        return (1, 0.0, value)
+
+
+def classifier_for(data: LabelledClips, column: str, recipe, epochs: int = 30, log=print):
+    """The cached classifier for this dataset and column, trained on first use."""
+    path = cache_root() / f"{data.fingerprint}-{column}.keras"
+    info_path = path.with_suffix(".json")
+    if path.is_file() and info_path.is_file():
+        return classifiers.load_classifier(str(path)), json.loads(info_path.read_text())
+    log(f"training the '{column}' classifier on {len(data.train)} clips "
+        f"({len(data.class_names[column])} classes); cached in {path.parent}")
+    model = classifiers.build_audio_classifier(len(data.class_names[column]),
+                                               sample_rate=recipe.sample_rate,
+                                               slice_len=recipe.slice_len)
+    result = classifiers.train_classifier(
+        model, data.train[..., None], data.labels_train[column],
+        data.held_out[..., None], data.labels_held_out[column], epochs=epochs, seed=0)
+    info = {"column": column, "classes": data.class_names[column],
+            "held_out_accuracy": float(result["val_accuracy"]),
+            "train_clips": len(data.train), "held_out_clips": len(data.held_out)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.keras")
+    classifiers.save_classifier(model, str(tmp))
+    tmp.replace(path)
+    info_path.write_text(json.dumps(info, indent=2))
+    return model, info
