@@ -88,7 +88,7 @@ def cmd_evaluate(args) -> None:
     from keras_avgan.evaluation.evaluate import evaluate_run
 
     evaluate_run(args.run_dir, data=args.data, n=args.n, label_columns=args.label,
-                 json_out=args.json)
+                 json_out=args.json, classifier=args.classifier)
 
 
 def cmd_export(args) -> None:
@@ -180,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("-n", type=int, default=1000, help="generated samples to score")
     ev.add_argument("--label", nargs="+", help="labels.csv columns to score (default: all)")
     ev.add_argument("--json", help="write the figures here (default RUN_DIR/evaluation.json)")
+    ev.add_argument("--classifier", help="a .keras file or SavedModel to judge with (with --label)")
     ev.set_defaults(func=cmd_evaluate)
 
     exp = sub.add_parser("export", help="SavedModel for TF Serving: BASE/NAME/VERSION")

@@ -32,3 +32,9 @@ def write_tones(root, count=12, rate=RATE, seconds=1.0, seed=0):
 @pytest.fixture(scope="session")
 def tiny_tones(tmp_path_factory):
     return write_tones(tmp_path_factory.mktemp("tones") / "data")
+
+
+@pytest.fixture(scope="session")
+def tones_writer():
+    """write_tones for tests that need their own folder (conftest is not importable by name)."""
+    return write_tones

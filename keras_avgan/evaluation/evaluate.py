@@ -12,7 +12,8 @@ from keras_avgan import latents, plots, runs
 from keras_avgan.builders import build_gan, load_generator
 from keras_avgan.errors import UserError
 from keras_avgan.evaluation import classifiers, metrics
-from keras_avgan.evaluation.reference import classifier_for, load_labelled_clips
+from keras_avgan.evaluation.reference import (classifier_for, load_labelled_clips,
+                                              user_classifier)
 
 EVAL_SEED = 2024  # generated samples are drawn from this seed, so reruns compare like with like
 SUPPORTED_KINDS = ("audio",)
@@ -50,13 +51,14 @@ def score_sources(sources: dict, reference, refs_data, columns) -> dict:
             scores[name][f"fd_{column}"] = metrics.frechet_distance(act, train_act)
             scores[name][f"kid_{column}"] = metrics.kernel_distance(act, train_act)
             if column == columns[0]:
-                nn = metrics.nearest_neighbor_distances(act, train_act)
-                scores[name]["nn_distance"] = float(np.mean(nn))
+                nn = metrics.nearest_neighbor_summary(act, train_act)
+                scores[name]["nn_to_train"] = nn["generated_to_train"]
+                scores[name]["nn_within"] = nn["generated_to_generated"]
     return scores
 
 
 def evaluate_run(run_dir, data: str | None = None, n: int = 1000, label_columns=None,
-                 json_out=None, log=print) -> Evaluation:
+                 json_out=None, classifier: str | None = None, log=print) -> Evaluation:
     run = runs.RunDir(Path(run_dir))
     recipe, generator, which = load_generator(run_dir)
     if recipe.data_kind not in SUPPORTED_KINDS:
@@ -67,9 +69,12 @@ def evaluate_run(run_dir, data: str | None = None, n: int = 1000, label_columns=
     labelled = load_labelled_clips(root, recipe, label_columns)
     columns = list(labelled.class_names)
     reference, result = {}, Evaluation(str(run.root), which, n)
+    if classifier and len(columns) != 1:
+        raise UserError("--classifier scores one label: name it with --label COLUMN")
     for column in columns:
-        reference[column], result.classifiers[column] = classifier_for(labelled, column,
-                                                                        recipe, log=log)
+        reference[column], result.classifiers[column] = (
+            user_classifier(classifier, labelled, column) if classifier
+            else classifier_for(labelled, column, recipe, log=log))
     untrained = build_gan(recipe, seed=EVAL_SEED).generator
     sources = {"real (held-out)": labelled.held_out,
                "untrained": generate_clips(untrained, recipe, n),
@@ -103,6 +108,7 @@ def format_table(result: Evaluation) -> str:
     for key in keys:
         row = "".join(f"{result.scores[name].get(key, float('nan')):>18.4g}" for name in names)
         lines.append(key.ljust(width) + row)
-    lines.append("is_*: higher is better; fd_*, kid_*: lower is better; nn_distance: distance of "
-                 "each sample to its nearest training clip (far below real's: memorisation)")
+    lines.append("is_*: higher is better; fd_*, kid_*: lower is better. nn_to_train: mean distance "
+                 "to the nearest training clip (far below real's: memorisation); nn_within: to "
+                 "the nearest other sample (near 0: collapse)")
     return "\n".join(lines)

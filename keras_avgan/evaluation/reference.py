@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from keras_avgan.errors import UserError
-from keras_avgan.evaluation import classifiers
+from keras_avgan.evaluation import classifiers, metrics
 from pipelines import audio
 
 HELD_OUT_PERCENT = 20
@@ -58,6 +58,8 @@ def _label_columns(rows: dict, wanted: list[str] | None) -> list[str]:
             raise UserError(f"--label {', '.join(missing)}: no such column in the labels "
                             f"(have: {', '.join(columns) or 'none'})")
         return wanted
+    if "folder" in columns and len(columns) > 1:
+        columns.remove("folder")  # the parent folder is only a fallback when labels.csv is there
     usable = []
     for column in columns:
         values = {row.get(column, "") for row in rows.values()}
@@ -98,6 +100,18 @@ def _natural(value: str):
         return (0, float(value), "")
     except ValueError:
         return (1, 0.0, value)
+
+
+def user_classifier(path: str, data: LabelledClips, column: str):
+    """A classifier the user trained elsewhere (.keras or SavedModel), checked on held-out data."""
+    model = classifiers.load_classifier(path)
+    _, logits = classifiers.classifier_outputs(model, data.held_out[..., None])
+    if logits.shape[-1] != len(data.class_names[column]):
+        raise UserError(f"--classifier {path} predicts {logits.shape[-1]} classes but '{column}' "
+                        f"has {len(data.class_names[column])}; pass the matching --label")
+    accuracy = metrics.classification_accuracy(logits, data.labels_held_out[column])
+    return model, {"column": column, "classes": data.class_names[column], "path": path,
+                   "held_out_accuracy": float(accuracy), "held_out_clips": len(data.held_out)}
 
 
 def classifier_for(data: LabelledClips, column: str, recipe, epochs: int = 30, log=print):

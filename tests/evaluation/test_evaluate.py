@@ -1,0 +1,56 @@
+"""`keras_avgan evaluate` on a real (smoke) run: the table, the JSON, the cache, the errors."""
+
+import json
+
+import pytest
+
+from keras_avgan.cli import main
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory, tones_writer):
+    root = tmp_path_factory.mktemp("eval")
+    data = tones_writer(root / "tones", count=30)
+    run = root / "run"
+    assert main(["fit", "--recipe", "wavegan", "--smoke", "--data", str(data), "--run-dir",
+                 str(run), "--steps", "2"]) == 0
+    return run, data
+
+
+def test_evaluate_scores_real_untrained_and_trained(trained_run, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KERAS_AVGAN_CACHE", str(tmp_path / "cache"))
+    run, _ = trained_run
+    out = tmp_path / "scores.json"
+    assert main(["evaluate", "--run-dir", str(run), "-n", "24", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "training the 'pitch' classifier" in printed and "fd_pitch" in printed
+    result = json.loads(out.read_text())
+    assert set(result["scores"]) == {"real (held-out)", "untrained", "trained"}
+    real, untrained = result["scores"]["real (held-out)"], result["scores"]["untrained"]
+    # Real clips of three clean pitches: the classifier separates them, noise it cannot.
+    assert result["classifiers"]["pitch"]["held_out_accuracy"] >= 0.8
+    assert real["is_pitch"] > 1.5 * untrained["is_pitch"]
+    assert real["fd_pitch"] < untrained["fd_pitch"]
+    assert out.with_suffix(".png").is_file()
+    assert list((tmp_path / "cache").glob("classifiers/*-pitch.keras"))
+
+    assert main(["evaluate", "--run-dir", str(run), "-n", "8"]) == 0
+    assert "training the" not in capsys.readouterr().out  # the cached classifier is reused
+    assert (run / "evaluation.json").is_file()
+
+
+def test_evaluate_errors_are_clear(trained_run, tmp_path, capsys):
+    run, _ = trained_run
+    assert main(["evaluate", "--run-dir", str(tmp_path / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["evaluate", "--run-dir", str(run), "--data", str(empty)]) == 2
+    assert str(empty) in capsys.readouterr().err
+    assert main(["evaluate", "--run-dir", str(run), "--label", "colour"]) == 2
+    assert "colour" in capsys.readouterr().err
+    images = tmp_path / "images"
+    images.mkdir()
+    (images / "face.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    assert main(["evaluate", "--run-dir", str(run), "--data", str(images)]) == 2
+    assert "audio" in capsys.readouterr().err
