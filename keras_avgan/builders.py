@@ -2,11 +2,12 @@
 
 from pathlib import Path
 
-from keras_avgan import checkpoints, gan, networks, precision, recipes, runs
+from keras_avgan import checkpoints, conditional_gan, gan, networks, precision, recipes, runs
 from keras_avgan.errors import UserError
 
 # One GAN class (and so one train_step) per training scheme.
 SCHEMES = {"gan": gan.GAN}
+SCHEMES["acgan"] = conditional_gan.ConditionalGAN  # AC-GAN: needs from_recipe (num_classes)
 
 
 def build_gan(recipe: recipes.Recipe, seed: int | None = None):

@@ -53,9 +53,12 @@ def random_slice(x, n, seed):
     return x[start:start + n]
 
 
-def all_slices(x, n):
-    """[k, n, c]: every whole n-sample window, back to back (a short clip is padded to one)."""
-    x = pad_to(x, n)
+def all_slices(x, n, pad_short=True):
+    """[k, n, c]: back-to-back n-sample windows; with pad_short the last, partial one is
+    zero-padded (so a short clip gives one), without it only whole windows are kept."""
+    x = tf.convert_to_tensor(x, tf.float32)
+    if pad_short:
+        x = pad_to(x, (tf.shape(x)[0] + n - 1) // n * n)
     count = tf.shape(x)[0] // n
     return tf.reshape(x[:count * n], [count, n, tf.shape(x)[1]])
 
@@ -128,7 +131,7 @@ def audio_dataset(files, *, sample_rate, slice_len, slice_mode="random", pad_sho
     ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     if not pad_short:  # guards against headers that overstate the length
         ds = ds.filter(lambda index, clip, label: tf.shape(clip)[0] >= slice_len)
-    ds = _slice(ds, slice_mode, slice_len, seed)
+    ds = _slice(ds, slice_mode, slice_len, seed, pad_short)
     if shuffle:
         ds = ds.shuffle(SLICE_SHUFFLE_BUFFER, seed=seed + 1, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, drop_remainder=True)
@@ -145,11 +148,11 @@ def audio_dataset(files, *, sample_rate, slice_len, slice_mode="random", pad_sho
     return ds.with_options(options)
 
 
-def _slice(ds, slice_mode, n, seed):
+def _slice(ds, slice_mode, n, seed, pad_short):
     """(index, clip, label) -> (slice [n, 1], label), one or many per clip."""
     if slice_mode == "all":
         def cut(index, clip, label):
-            pieces = all_slices(clip, n)
+            pieces = all_slices(clip, n, pad_short)
             return pieces, tf.fill([tf.shape(pieces)[0]], label)
         ds = ds.map(cut).unbatch()
     elif slice_mode == "first":

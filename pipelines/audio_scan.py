@@ -94,18 +94,20 @@ def read_labels(root) -> dict[str, dict[str, str]]:
         return rows
     if not root.is_dir():
         return {}
-    return {str(Path(p).resolve()): {"path": p, "folder": Path(p).parent.name}
+    # Without a labels.csv the parent folder is the label (DESIGN.md "Data on disk").
+    return {str(Path(p).resolve()): {"path": p, "folder": Path(p).parent.name,
+                                     "label": Path(p).parent.name}
             for p in list_audio_files(root)}
 
 
 def _riff_header(path: str):
-    """(format tag, bits, data bytes declared, data bytes present) of a RIFF/WAVE file or None."""
+    """(format tag, fmt size, bits, data bytes declared, data bytes present) or None."""
     size = os.path.getsize(path)
     with open(path, "rb") as handle:
         head = handle.read(12)
         if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
             return None
-        tag = bits = None
+        tag = bits = fmt_size = None
         while True:
             chunk = handle.read(8)
             if len(chunk) < 8:
@@ -114,30 +116,37 @@ def _riff_header(path: str):
             if name == b"fmt " and length >= 16:
                 fmt = handle.read(length + (length & 1))
                 tag, bits = struct.unpack("<H", fmt[:2])[0], struct.unpack("<H", fmt[14:16])[0]
+                fmt_size = length
             elif name == b"data":
-                return tag, bits, length, size - handle.tell()
+                return tag, fmt_size, bits, length, size - handle.tell()
             else:
                 handle.seek(length + (length & 1), os.SEEK_CUR)
 
 
 def _check_file(path: str, sample_rate):
     """An AudioFileInfo, or the reason the file cannot be used (a str)."""
+    if not os.path.isfile(path):
+        return "file not found (listed but missing)"
+    if os.path.getsize(path) == 0:
+        return "empty file (0 bytes)"
     try:
         info = soundfile.info(path)
     except Exception as err:  # libsndfile raises several types for non-audio or cut headers
-        return f"not a readable audio file ({_short(err)})"
+        return f"not a readable audio file ({_short(err, path)})"
     if info.frames <= 0:
         return "no audio frames (empty recording)"
     in_graph = False
     if info.format == "WAV":
         riff = _riff_header(path)
         if riff is not None:
-            tag, bits, declared, present = riff
+            tag, fmt_size, bits, declared, present = riff
             # libsndfile quietly shortens a cut file; decode_wav would fail on it mid-training
             if declared not in _STREAMED_SIZES and declared > present:
                 return (f"truncated: header declares {declared} bytes of audio, "
                         f"file holds {present}")
-            in_graph = (tag == 1 and bits == 16 and declared not in _STREAMED_SIZES
+            # decode_wav rejects anything but a 16- or 18-byte fmt chunk of 16-bit PCM
+            in_graph = (tag == 1 and bits == 16 and fmt_size in (16, 18)
+                        and declared not in _STREAMED_SIZES
                         and info.samplerate == (sample_rate or info.samplerate))
     if info.format != "WAV" or info.subtype in _READ_IN_FULL:
         problem = _read_problem(path)
@@ -156,12 +165,13 @@ def _read_problem(path: str):
                 return "contains NaN or Inf samples"
             frames += len(block)
     except Exception as err:
-        return f"failed to decode ({_short(err)})"
+        return f"failed to decode ({_short(err, path)})"
     return None if frames else "no audio frames (nothing decodes)"
 
 
-def _short(err: Exception) -> str:
-    text = str(err).strip()
+def _short(err: Exception, path: str = "") -> str:
+    # libsndfile repeats "Error opening '<path>': "; the report already names the file
+    text = str(err).replace(f"Error opening {path!r}: ", "").strip()
     return text.splitlines()[0][:160] if text else type(err).__name__
 
 
@@ -192,9 +202,11 @@ def require_usable(scan: AudioScan, path) -> None:
     if scan.good:
         return
     if scan.bad:
-        raise DataError(f"{path}: none of the {len(scan.bad)} audio files is usable (all "
-                        f"skipped; first: {scan.bad[0][0]}: {scan.bad[0][1]}); run "
-                        f"`keras_avgan data check {path}` for the full list")
+        shown = "; ".join(f"{name}: {why}" for name, why in scan.bad[:5])
+        more = f"; and {len(scan.bad) - 5} more" if len(scan.bad) > 5 else ""
+        raise DataError(f"no usable audio file under {path}: none of the {len(scan.bad)} audio "
+                        f"files is usable, all were skipped: {shown}{more}. Fix or remove "
+                        f"them; `keras_avgan data check {path}` lists every reason")
     raise DataError(f"{path}: no audio files found (.wav .flac .ogg .mp3, searched "
                     "recursively); point --data at the folder holding them")
 

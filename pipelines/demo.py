@@ -1,6 +1,7 @@
 """Small demo datasets built locally in seconds: synthetic instrument notes and spoken digits."""
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -21,6 +22,7 @@ VELOCITIES = (25, 50, 75, 100, 127)
 FAMILIES = ("string", "mallet", "reed", "organ", "brass")
 DIGITS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
 LABELS_FILE = "labels.csv"
+MARKER = "demo.json"  # kind, seed and file count; present only in a finished build
 
 
 def _adsr(attack, decay, sustain, release, length=NOTE_SAMPLES):
@@ -88,7 +90,11 @@ def synth_note(family, pitch, velocity, rng) -> np.ndarray:
 
 
 def build_notes(out_dir, seed=0, per_cell=15) -> Path:
-    """An NSynth-like folder: <family>/<family>_<nnn>-<pitch>-<velocity>.wav plus labels.csv."""
+    """An NSynth-like folder: <family>/<family>_<nnn>-<pitch>-<velocity>.wav plus labels.csv.
+
+    5 families x 8 pitches x `per_cell` notes: 600 one-second files (19 MB) by default,
+    about 1.5 s on one CPU core.
+    """
     rng = np.random.default_rng(seed)
     rows = ["path,pitch,family,velocity"]
     with _staging(out_dir) as tmp:
@@ -101,7 +107,8 @@ def build_notes(out_dir, seed=0, per_cell=15) -> Path:
                     name = f"{family}/{family}_{n:03d}-{pitch:03d}-{velocity:03d}.wav"
                     soundfile.write(str(tmp / name), note, RATE, subtype="PCM_16")
                     rows.append(f"{name},{pitch},{family},{velocity}")
-        (tmp / LABELS_FILE).write_text("\n".join(rows) + "\n")  # last: marks a complete set
+        (tmp / LABELS_FILE).write_text("\n".join(rows) + "\n")
+        _mark(tmp, "notes", seed, len(rows) - 1)
     return Path(out_dir)
 
 
@@ -118,9 +125,15 @@ def _speak(espeak, word, voice, pitch, speed) -> np.ndarray:
     """espeak-ng's WAV for one word, trimmed of silence and fitted into one second at 16 kHz."""
     with tempfile.TemporaryDirectory() as tmp:
         wav = os.path.join(tmp, "word.wav")
-        subprocess.run([espeak, "-v", voice, "-p", str(pitch), "-s", str(speed), "-w", wav,
-                        word], check=True, capture_output=True, timeout=60)
-        data, rate = soundfile.read(wav, dtype="float32", always_2d=True)
+        command = [espeak, "-v", voice, "-p", str(pitch), "-s", str(speed), "-w", wav, word]
+        try:
+            subprocess.run(command, check=True, capture_output=True, timeout=60)
+            data, rate = soundfile.read(wav, dtype="float32", always_2d=True)
+        except (OSError, subprocess.SubprocessError, soundfile.LibsndfileError) as err:
+            detail = getattr(err, "stderr", b"") or b""
+            raise DataError(f"espeak-ng failed on {' '.join(command[1:7])} {word!r}: {err} "
+                            f"{detail.decode(errors='replace').strip()}; check that "
+                            "`espeak-ng --voices=en` lists English voices") from None
     mono = data.mean(axis=1)
     if rate != RATE:
         step = gcd(RATE, rate)
@@ -151,6 +164,7 @@ def build_digits(out_dir, seed=0) -> Path:
                     soundfile.write(str(tmp / name), clip, RATE, subtype="PCM_16")
                     rows.append(f"{name},{digit}")
         (tmp / LABELS_FILE).write_text("\n".join(rows) + "\n")
+        _mark(tmp, "digits", seed, len(rows) - 1)
     return Path(out_dir)
 
 
@@ -176,15 +190,23 @@ class _staging:
                 os.rename(self.tmp, self.out)
                 return False
             except OSError:
-                if not _complete(self.out):  # someone else finishing the same build is fine
+                if _built_kind(self.out) is None:  # another process finishing it is fine
                     shutil.rmtree(self.tmp, ignore_errors=True)
                     raise
         shutil.rmtree(self.tmp, ignore_errors=True)
         return False
 
 
-def _complete(path: Path) -> bool:
-    return (path / LABELS_FILE).is_file()
+def _mark(folder: Path, kind: str, seed: int, files: int) -> None:
+    """Written last inside the staging folder: names what the finished folder holds."""
+    (folder / MARKER).write_text(json.dumps({"kind": kind, "seed": seed, "files": files}) + "\n")
+
+
+def _built_kind(path: Path) -> str | None:
+    try:
+        return json.loads((path / MARKER).read_text())["kind"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 DEMO_KINDS = {"notes": build_notes, "digits": build_digits}
@@ -201,6 +223,10 @@ def ensure_demo(kind, out=None) -> Path:
         raise DataError(f"unknown demo dataset {kind!r}; choose one of "
                         f"{', '.join(sorted(DEMO_KINDS))}")
     path = Path(out).expanduser() if out else demo_root() / kind
-    if _complete(path):
+    built = _built_kind(path)
+    if built == kind:
         return path
+    if built is not None:
+        raise DataError(f"{path} already holds the '{built}' demo, not '{kind}'; choose "
+                        "another --out")
     return DEMO_KINDS[kind](path)

@@ -98,6 +98,24 @@ def test_resampling_44k_keeps_the_frequency(formats):
     assert abs(_peak_hz(audio.decode_file(str(path), RATE)[:, 0]) - 1000) < 2
 
 
+def test_16_bit_wav_that_decode_wav_rejects_goes_through_soundfile(tmp_path):
+    # An extensible header and an oversized fmt chunk are valid WAV that decode_wav refuses.
+    soundfile.write(str(tmp_path / "ext.wav"), _signal(), RATE, subtype="PCM_16",
+                    format="WAVEX")
+    plain = (tmp_path / "ext.wav").with_name("plain.wav")
+    soundfile.write(str(plain), _signal(), RATE, subtype="PCM_16")
+    raw = plain.read_bytes()  # fmt chunk 16 -> 20 bytes, RIFF size +4
+    riff = int.from_bytes(raw[4:8], "little") + 4
+    (tmp_path / "fmt20.wav").write_bytes(raw[:4] + riff.to_bytes(4, "little") + raw[8:16]
+                                         + (20).to_bytes(4, "little") + raw[20:36]
+                                         + b"\0" * 4 + raw[36:])
+    plain.unlink()
+    scan = audio.scan_audio(str(tmp_path), sample_rate=RATE)
+    assert len(scan.good) == 2 and not any(f.in_graph for f in scan.good), scan
+    for clip in _decode_all(scan.good):
+        np.testing.assert_allclose(clip, _signal(), atol=1e-4)
+
+
 def test_mp3_when_libsndfile_writes_it(tmp_path):
     if "MP3" not in soundfile.available_formats():
         pytest.skip("this libsndfile build has no MP3 support")
@@ -113,6 +131,8 @@ def test_bad_files_are_skipped_and_named(bad_dir):
     reasons = {path.rsplit("/", 1)[-1]: why for path, why in scan.bad}
     assert set(reasons) == {"empty.wav", "text.wav", "zero.wav", "truncated.wav", "nan.wav"}
     assert "truncated" in reasons["truncated.wav"] and "NaN" in reasons["nan.wav"]
+    assert reasons["empty.wav"] == "empty file (0 bytes)"
+    assert reasons["text.wav"] == "not a readable audio file (Format not recognised.)"
     report = audio.describe_scan(scan)
     assert "6 audio files: 1 usable, 5 skipped" in report
     assert "shorter than slice_len=16384: 1" in report
@@ -124,7 +144,7 @@ def test_missing_and_unusable_paths_raise(tmp_path, bad_dir):
     with pytest.raises(DataError, match="nowhere"):
         audio.scan_audio(str(tmp_path / "nowhere"))
     (tmp_path / "junk.wav").write_text("junk")
-    with pytest.raises(DataError, match="none of the 1 audio files"):
+    with pytest.raises(DataError, match="no usable audio file under .*junk.wav"):
         audio.require_usable(audio.scan_audio(str(tmp_path)), str(tmp_path))
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -150,7 +170,11 @@ def test_csv_listing_and_labels(tmp_path, tiny_tones):
     assert rows[str((sub / "x.wav").resolve())]["folder"] == "sub"
     labels = audio.read_labels(str(tiny_tones))
     assert len(labels) == 12 and labels[str(tiny_tones.resolve() / "tone_003.wav")]["pitch"] == "48"
-    assert audio.read_labels(str(tmp_path))[str((sub / "x.wav").resolve())]["folder"] == "sub"
+    fallback = audio.read_labels(str(tmp_path))[str((sub / "x.wav").resolve())]
+    assert fallback["folder"] == fallback["label"] == "sub"
+    (tmp_path / "gone.csv").write_text("path\nmissing.wav\n")
+    assert audio.scan_audio(str(tmp_path / "gone.csv")).bad == [
+        (str(tmp_path / "missing.wav"), "file not found (listed but missing)")]
     bad = tmp_path / "bad.csv"
     bad.write_text("file\nx.wav\n")
     with pytest.raises(DataError, match="'path' column"):
@@ -165,7 +189,8 @@ def test_transforms_match_eagerly_and_in_tf_data():
     def chain(x):
         x = audio.peak_normalize(audio.to_mono(x))
         return (audio.pad_to(x, 1200), audio.first_slice(x, 512),
-                audio.random_slice(x, 512, seed), audio.all_slices(x, 512))
+                audio.random_slice(x, 512, seed), audio.all_slices(x, 512),
+                audio.all_slices(x, 512, pad_short=False))
 
     ds = tf.data.Dataset.from_generator(lambda: iter(clips),
                                         output_signature=tf.TensorSpec([None, 2], tf.float32))
@@ -177,8 +202,10 @@ def test_transforms_match_eagerly_and_in_tf_data():
     assert np.abs(audio.peak_normalize(clips[0]).numpy()).max() == pytest.approx(1.0)
     assert not np.any(np.isnan(audio.peak_normalize(np.zeros((10, 1))).numpy()))
     assert audio.pad_to(clips[0], 200).shape == (300, 2)
-    assert audio.all_slices(clips[2][:, :1], 1000).shape == (2, 1000, 1)
+    assert audio.all_slices(clips[2][:, :1], 1000).shape == (3, 1000, 1)
+    assert audio.all_slices(clips[2][:, :1], 1000, pad_short=False).shape == (2, 1000, 1)
     assert audio.all_slices(clips[0][:, :1], 1000).shape == (1, 1000, 1)
+    assert audio.all_slices(clips[0][:, :1], 1000, pad_short=False).shape == (0, 1000, 1)
 
 
 def test_slice_modes_and_short_clips(formats, tmp_path):
@@ -187,7 +214,7 @@ def test_slice_modes_and_short_clips(formats, tmp_path):
     counts = {mode: len(list(audio.audio_dataset(files, slice_len=3000, slice_mode=mode,
                                                  **common)))
               for mode in audio.SLICE_MODES}
-    assert counts == {"random": 3, "first": 3, "all": 6}
+    assert counts == {"random": 3, "first": 3, "all": 9}  # 8000 = 2 whole + 1 padded
     padded = list(audio.audio_dataset(files, slice_len=10000, slice_mode="first", **common))
     assert len(padded) == 3 and not np.any(padded[0].numpy()[0, 8000:])
     with pytest.raises(DataError, match="pad_short"):

@@ -102,6 +102,8 @@ def test_ensure_demo_builds_once_into_the_cache(tmp_path, monkeypatch):
     assert demo.ensure_demo("notes", out=tmp_path / "elsewhere") == tmp_path / "elsewhere"
     with pytest.raises(DataError, match="digits.*notes"):
         demo.ensure_demo("birdsong")
+    with pytest.raises(DataError, match="already holds the 'notes' demo"):
+        demo.ensure_demo("digits", out=path)
 
 
 def test_demo_root_default(monkeypatch):
@@ -130,3 +132,15 @@ def test_digits_with_a_stand_in_espeak(tmp_path, monkeypatch):
         assert re.fullmatch(rf"{row['digit']}_[0-9a-f]{{8}}_nohash_\d\.wav", row["path"])
         info = soundfile.info(str(root / row["path"]))
         assert (info.samplerate, info.frames, info.subtype) == (16000, 16000, "PCM_16")
+
+
+def test_espeak_failure_is_a_data_error(tmp_path, monkeypatch):
+    fake = tmp_path / "bin" / "espeak-ng"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'no such voice' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{demo.os.environ['PATH']}")
+    with pytest.raises(DataError, match="no such voice"):
+        demo.build_digits(tmp_path / "digits")
+    assert not (tmp_path / "digits").exists()
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -1,0 +1,115 @@
+"""`make bench`: speed and memory of the training step and the input pipeline, measured side by
+side in one run and printed as ratios against a baseline.
+
+Each configuration runs in its own process so that its dtype policy, XLA cache and peak
+memory do not leak into the next one.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+STEP_CONFIGS = {  # name -> (recipe overrides, precision, jit)
+    "float32": ([], "off", False),
+    "float32, no phase shuffle": (["phase_shuffle=0"], "off", False),
+    "mixed bfloat16": ([], "bfloat16", False),
+    "float32 + XLA": ([], "off", True),
+}
+PIPELINE_CONFIGS = ("in-graph decode", "soundfile decode")
+BASE = ["model_dim=16", "batch_size=16"]
+
+
+def measure_steps(overrides, precision_mode, jit, steps, warmup=2) -> dict:
+    import keras
+
+    from keras_avgan import data, precision, recipes
+    from keras_avgan.builders import build_gan
+
+    recipe = recipes.apply_overrides(recipes.WAVEGAN, BASE + overrides)
+    keras.utils.set_random_seed(0)
+    precision.set_precision(precision_mode)
+    gan = build_gan(recipe, seed=0)
+    gan.compile(*precision.make_optimizers(recipe, precision_mode), jit_compile=jit)
+    batches = iter(data.audio_training_dataset(recipe, data.load_audio(recipe, "demo"), 0))
+    import tensorflow as tf
+
+    step = tf.function(gan.train_step, jit_compile=jit)
+    for _ in range(warmup):
+        step(next(batches))
+    started = time.perf_counter()
+    for _ in range(steps):
+        float(step(next(batches))["d_loss"])
+    seconds = time.perf_counter() - started
+    return {"steps_per_second": steps / seconds}
+
+
+def measure_pipeline(name, batches=30) -> dict:
+    import dataclasses
+
+    from keras_avgan import data, recipes
+
+    recipe = recipes.apply_overrides(recipes.WAVEGAN, BASE)
+    audio_data = data.load_audio(recipe, "demo")
+    if name == "soundfile decode":
+        files = [dataclasses.replace(f, in_graph=False) for f in audio_data.scan.good]
+        audio_data = dataclasses.replace(audio_data, scan=dataclasses.replace(
+            audio_data.scan, good=files))
+    iterator = iter(data.audio_training_dataset(recipe, audio_data, 0))
+    next(iterator)
+    started = time.perf_counter()
+    for _ in range(batches):
+        next(iterator)
+    seconds = time.perf_counter() - started
+    return {"batches_per_second": batches / seconds}
+
+
+def _child(kind: str, name: str, steps: int) -> None:
+    if kind == "step":
+        result = measure_steps(*STEP_CONFIGS[name], steps=steps)
+    else:
+        result = measure_pipeline(name)
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("RESULT " + json.dumps(result))
+
+
+def _run(kind: str, name: str, steps: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", kind, name, "--steps", str(steps)],
+                         capture_output=True, text=True, check=True)
+    line = next(ln for ln in out.stdout.splitlines() if ln.startswith("RESULT "))
+    return json.loads(line[len("RESULT "):])
+
+
+def _table(title, results: dict, key: str) -> None:
+    base = next(iter(results.values()))
+    print(f"\n{title}")
+    for name, result in results.items():
+        print(f"  {name:<28} {result[key]:8.2f} {key.replace('_', ' ')}   "
+              f"x{result[key] / base[key]:.2f}   peak {result['peak_rss_mb']:.0f} MB "
+              f"(x{result['peak_rss_mb'] / base['peak_rss_mb']:.2f})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "NAME"), help=argparse.SUPPRESS)
+    parser.add_argument("--steps", type=int, default=10)
+    args = parser.parse_args()
+    if args.child:
+        _child(*args.child, args.steps)
+        return 0
+    print(f"WaveGAN train step, {' '.join(BASE)}, 5 critic updates per step, demo notes, CPU")
+    _table("train step (ratio to float32)",
+           {name: _run("step", name, args.steps) for name in STEP_CONFIGS}, "steps_per_second")
+    _table("input pipeline, batches of 80 x 16384 (ratio to in-graph decode)",
+           {name: _run("pipeline", name, args.steps) for name in PIPELINE_CONFIGS},
+           "batches_per_second")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
