@@ -13,7 +13,10 @@ SCHEMES["acgan"] = conditional_gan.ConditionalGAN  # AC-GAN: needs from_recipe (
 def build_gan(recipe: recipes.Recipe, seed: int | None = None):
     generator = networks.get_generator_builder(recipe.generator)(recipe)
     discriminator = networks.get_discriminator_builder(recipe.discriminator)(recipe)
-    return SCHEMES[recipe.train_scheme](
+    scheme = SCHEMES[recipe.train_scheme]
+    if hasattr(scheme, "from_recipe"):  # schemes with extra settings (classes, AC weight)
+        return scheme.from_recipe(generator, discriminator, recipe, seed)
+    return scheme(
         generator, discriminator, latent_dim=recipe.latent_dim, latent_dist=recipe.latent_dist,
         loss=recipe.loss, d_steps=recipe.d_steps, gp_weight=recipe.gp_weight, seed=seed,
     )
