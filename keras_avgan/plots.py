@@ -31,9 +31,9 @@ def loss_curves(metrics_file: Path, out: Path) -> Path | None:
         return None
     fig, axes = plt.subplots(len(keys), 1, figsize=(7, 2.0 * len(keys)), sharex=True,
                              squeeze=False)
-    for ax, key in zip(axes[:, 0], keys):
+    for ax, key in zip(axes[:, 0], keys, strict=True):
         points = [(r["step"], r[key]) for r in rows if key in r]
-        ax.plot(*zip(*points), lw=1)
+        ax.plot([p[0] for p in points], [p[1] for p in points], lw=1)
         ax.set_ylabel(key)
         ax.grid(alpha=0.3)
     axes[-1, 0].set_xlabel("generator step")

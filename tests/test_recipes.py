@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import pytest
@@ -40,7 +41,7 @@ def test_unknown_recipe_lists_the_valid_names():
 
 
 def test_recipes_are_frozen():
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         recipes.WAVEGAN.model_dim = 3  # type: ignore[misc]
     with pytest.raises(TypeError):
         recipes.WAVEGAN.smoke["model_dim"] = 3  # type: ignore[index]

@@ -12,8 +12,7 @@ from keras_avgan import latents, plots, runs
 from keras_avgan.builders import build_gan, load_generator
 from keras_avgan.errors import UserError
 from keras_avgan.evaluation import classifiers, metrics
-from keras_avgan.evaluation.reference import (classifier_for, load_labelled_clips,
-                                              user_classifier)
+from keras_avgan.evaluation.reference import classifier_for, load_labelled_clips, user_classifier
 
 EVAL_SEED = 2024  # generated samples are drawn from this seed, so reruns compare like with like
 SUPPORTED_KINDS = ("audio",)

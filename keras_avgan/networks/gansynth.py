@@ -21,8 +21,8 @@ The generator takes a list `[z, pitch]`: z float [B, latent_dim] and pitch int c
 import keras
 
 from keras_avgan.layers.pixel_norm import PixelNorm
+from keras_avgan.networks.sequence import build_in_order as _build_in_order
 from keras_avgan.networks.specgan import spec_shape, start_size
-from keras_avgan.networks.wavegan import _build_in_order
 
 NUM_BLOCKS = 5
 DEFAULT_SHAPE = (128, 256, 2)

@@ -14,7 +14,8 @@ samples, losses and the gradient penalty see float32 values.
 import keras
 
 from keras_avgan.errors import UserError
-from keras_avgan.networks.wavegan import _build_in_order
+from keras_avgan.networks.sequence import SequenceModel
+from keras_avgan.networks.sequence import build_in_order as _build_in_order
 
 NUM_LAYERS = 5  # stride-2 layers: the start size is the output size / 2**5
 DIM_MUL = 16  # channel multiplier of the widest layer (next to the 4 x 4 start)
@@ -31,7 +32,7 @@ def start_size(height: int, width: int) -> tuple[int, int]:
 
 
 @keras.saving.register_keras_serializable(package="keras_avgan")
-class SpecGANGenerator(keras.Model):
+class SpecGANGenerator(SequenceModel):
     """z in [-1, 1]^latent_dim -> spectrogram [B, height, width, channels] in [-1, 1]."""
 
     output_kind = "spectrogram"
@@ -63,19 +64,6 @@ class SpecGANGenerator(keras.Model):
             layers.append(getattr(self, f"up{i}"))
             layers.append(self.relu if i < NUM_LAYERS - 1 else self.tanh)
         return layers
-
-    def build(self, input_shape):
-        _build_in_order(self._sequence(), input_shape)
-        self.built = True
-
-    def call(self, z, training=False):
-        x = z
-        for layer in self._sequence():
-            x = layer(x, training=training)
-        return x
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], *self.sample_shape)
 
     def get_config(self):
         return {**super().get_config(), "latent_dim": self.latent_dim, "height": self.height,

@@ -16,6 +16,8 @@ import keras
 
 from keras_avgan.errors import UserError
 from keras_avgan.layers.phase_shuffle import PhaseShuffle
+from keras_avgan.networks.sequence import SequenceModel
+from keras_avgan.networks.sequence import build_in_order as _build_in_order
 
 SLICE_LENS = (16384, 32768, 65536)
 PROJECT_LEN = 16  # time steps after the generator's Dense projection
@@ -32,18 +34,8 @@ def layout(slice_len: int) -> tuple[int, tuple[int, ...]]:
     raise ValueError(f"WaveGAN slice_len must be one of {SLICE_LENS}, got {slice_len}")
 
 
-def _build_in_order(layers, input_shape):
-    """Build each layer for the shape the previous one produces (no forward pass needed)."""
-    shape = tuple(input_shape)
-    for layer in layers:
-        if not layer.built:
-            layer.build(shape)
-        shape = tuple(layer.compute_output_shape(shape))
-    return shape
-
-
 @keras.saving.register_keras_serializable(package="keras_avgan")
-class WaveGANGenerator(keras.Model):
+class WaveGANGenerator(SequenceModel):
     """z in [-1, 1]^latent_dim -> audio [B, slice_len, channels] in [-1, 1]."""
 
     output_kind = "audio"
@@ -95,19 +87,6 @@ class WaveGANGenerator(keras.Model):
             # can leave [-1, 1] slightly; that is the reference behaviour.
             layers.append(self.post)
         return layers
-
-    def build(self, input_shape):
-        _build_in_order(self._sequence(), input_shape)
-        self.built = True
-
-    def call(self, z, training=False):
-        x = z
-        for layer in self._sequence():
-            x = layer(x, training=training)
-        return x
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], *self.sample_shape)
 
     def get_config(self):
         return {**super().get_config(), "latent_dim": self.latent_dim,
