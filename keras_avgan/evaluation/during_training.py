@@ -6,7 +6,11 @@ import tensorflow as tf
 
 from keras_avgan import runs
 from keras_avgan.evaluation import classifiers, metrics
-from keras_avgan.evaluation.evaluate import generate_clips
+from keras_avgan.evaluation.evaluate import EVAL_SEED, generate_clips
+
+# Not the seed `evaluate` scores with: picking the best checkpoint on the very samples that
+# are then reported would flatter it.
+SELECTION_SEED = EVAL_SEED + 1
 from keras_avgan.evaluation.reference import classifier_for, load_labelled_clips
 
 
@@ -28,7 +32,7 @@ class BestKeeper:
         self.best = json.loads(record.read_text())[self.key] if record.is_file() else None
 
     def __call__(self, generator, step: int) -> dict:
-        clips = generate_clips(generator, self.recipe, self.n)
+        clips = generate_clips(generator, self.recipe, self.n, seed=SELECTION_SEED)
         act, logits = classifiers.classifier_outputs(self.classifier, clips[..., None])
         scores = {self.key: metrics.frechet_distance(act, self.train_act),
                   f"is_{self.column}": metrics.inception_score(logits, splits=1)[0]}
