@@ -7,11 +7,11 @@ import tensorflow as tf
 from keras_avgan import runs
 from keras_avgan.evaluation import classifiers, metrics
 from keras_avgan.evaluation.evaluate import EVAL_SEED, generate_clips
+from keras_avgan.evaluation.reference import classifier_for, load_labelled_clips
 
 # Not the seed `evaluate` scores with: picking the best checkpoint on the very samples that
 # are then reported would flatter it.
 SELECTION_SEED = EVAL_SEED + 1
-from keras_avgan.evaluation.reference import classifier_for, load_labelled_clips
 
 
 class BestKeeper:
