@@ -144,3 +144,22 @@ def test_data_check_reports_bad_files(tiny_tones, tmp_path, capsys):
     assert main(["data", "check", str(mixed), "--recipe", "wavegan"]) == 0
     out = capsys.readouterr().out
     assert "broken.wav" in out and "3" in out
+
+
+def test_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tiny_tones, tmp_path,
+                                                                    monkeypatch, capsys):
+    from keras_avgan import gan as gan_module
+
+    real_step = gan_module.GAN.train_step
+
+    def step_then_diverge(self, data):
+        logs = real_step(self, data)  # the G optimizer has now made this step's update
+        poisoned = tf.cast(self.g_optimizer.iterations, tf.float32) >= 3
+        return {**logs, "g_loss": tf.where(poisoned, float("nan"), logs["g_loss"])}
+
+    monkeypatch.setattr(gan_module.GAN, "train_step", step_then_diverge)
+    run = tmp_path / "run"
+    assert main(_fit_args(tiny_tones, run, 6, "--set", "checkpoint_every=2")) == 1
+    err = capsys.readouterr().err
+    assert "diverged at step 3" in err and "g_loss=nan" in err and "step 2" in err
+    assert tf.train.latest_checkpoint(str(run / "checkpoints")).endswith("ckpt-2")

@@ -54,3 +54,19 @@ def test_evaluate_errors_are_clear(trained_run, tmp_path, capsys):
     (images / "face.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     assert main(["evaluate", "--run-dir", str(run), "--data", str(images)]) == 2
     assert "audio" in capsys.readouterr().err
+
+
+def test_eval_every_keeps_a_best_checkpoint_that_generate_uses(tones_writer, tmp_path,
+                                                               monkeypatch, capsys):
+    monkeypatch.setenv("KERAS_AVGAN_CACHE", str(tmp_path / "cache"))
+    data = tones_writer(tmp_path / "tones", count=20)
+    run = tmp_path / "run"
+    assert main(["fit", "--recipe", "wavegan", "--smoke", "--data", str(data), "--run-dir",
+                 str(run), "--steps", "2", "--eval-every", "1"]) == 0
+    best = json.loads((run / "best" / "best.json").read_text())
+    assert best["step"] in (1, 2) and best["fd_pitch"] >= 0
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").open()]
+    assert sum("eval/fd_pitch" in row for row in rows) == 2
+    capsys.readouterr()
+    assert main(["generate", "--run-dir", str(run), "-n", "1", "--out", str(tmp_path / "g")]) == 0
+    assert "best checkpoint" in capsys.readouterr().out
