@@ -92,7 +92,7 @@ def test_audio_classifier_learns_tones():
     x_val, y_val = tone_set(80, seed=2)
     model = classifiers.build_audio_classifier(4, sample_rate=RATE, slice_len=SLICE, **SMALL)
     start = time.perf_counter()
-    result = classifiers.train_classifier(model, x_train, y_train, x_val, y_val, epochs=8,
+    result = classifiers.train_classifier(model, x_train, y_train, x_val, y_val, epochs=16,
                                           batch_size=16)
     print(f"audio classifier: {result}, {time.perf_counter() - start:.1f} s")
     assert result["val_accuracy"] >= 0.8
