@@ -15,6 +15,7 @@ import tensorflow as tf
 from keras_avgan import checkpoints, data, precision, recipes, runs
 from keras_avgan.builders import build_gan
 from keras_avgan.callbacks import MetricsLog, SampleWriter, check_finite
+from keras_avgan.errors import UserError
 
 
 @dataclass
@@ -31,6 +32,9 @@ def fit(recipe: recipes.Recipe, data_arg: str, run_dir: str | Path,
         options: FitOptions | None = None, out=sys.stdout) -> dict:
     """Train (or resume) a run; returns the last logged metrics."""
     options = options or FitOptions()
+    if options.strategy != "default":
+        raise UserError(f"--strategy {options.strategy} is not available yet; train on one "
+                        "device (--strategy default) for now")
     if options.steps is not None:
         recipe = recipes.replace(recipe, steps=options.steps)
     audio_data = data.load_audio(recipe, data_arg)  # fails on bad data before anything is built

@@ -99,6 +99,7 @@ def test_fit_writes_a_complete_run_dir_and_generate_is_deterministic(tiny_tones,
     (["fit", "--recipe", "wavegan", "--data", "x", "--set", "model_dim=big"], "model_dim"),
     (["fit", "--recipe", "wavegan", "--data", "x", "--set", "bogus=1"], "bogus"),
     (["generate", "--run-dir", "/nonexistent/run"], "does not exist"),
+    (["fit", "--recipe", "wavegan", "--data", "x", "--strategy", "mirrored"], "--strategy"),
     (["data", "check", "/nonexistent/sounds"], "/nonexistent/sounds"),
 ])
 def test_user_mistakes_exit_2_with_a_message(argv, message, capsys):
