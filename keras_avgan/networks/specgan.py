@@ -15,7 +15,6 @@ import keras
 
 from keras_avgan.errors import UserError
 from keras_avgan.networks.sequence import SequenceModel
-from keras_avgan.networks.sequence import build_in_order as _build_in_order
 
 NUM_LAYERS = 5  # stride-2 layers: the start size is the output size / 2**5
 DIM_MUL = 16  # channel multiplier of the widest layer (next to the 4 x 4 start)
@@ -72,7 +71,7 @@ class SpecGANGenerator(SequenceModel):
 
 
 @keras.saving.register_keras_serializable(package="keras_avgan")
-class SpecGANDiscriminator(keras.Model):
+class SpecGANDiscriminator(SequenceModel):
     """Spectrogram [B, height, width, channels] -> one float32 logit per example (linear)."""
 
     def __init__(self, height: int = 128, width: int = 128, channels: int = 1,
@@ -97,17 +96,9 @@ class SpecGANDiscriminator(keras.Model):
             layers += [getattr(self, f"down{i}"), self.leaky]
         return layers + [self.flatten, self.logit]
 
-    def build(self, input_shape):
-        _build_in_order(self._sequence(), input_shape)
-        self.built = True
-
-    def call(self, x, training=False):
-        for layer in self._sequence():
-            x = layer(x, training=training)
-        return x
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], 1)
+    @property
+    def sample_shape(self):
+        return (1,)  # one critic logit per example
 
     def get_config(self):
         return {**super().get_config(), "height": self.height, "width": self.width,

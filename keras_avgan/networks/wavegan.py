@@ -17,7 +17,6 @@ import keras
 from keras_avgan.errors import UserError
 from keras_avgan.layers.phase_shuffle import PhaseShuffle
 from keras_avgan.networks.sequence import SequenceModel
-from keras_avgan.networks.sequence import build_in_order as _build_in_order
 
 SLICE_LENS = (16384, 32768, 65536)
 PROJECT_LEN = 16  # time steps after the generator's Dense projection
@@ -97,7 +96,7 @@ class WaveGANGenerator(SequenceModel):
 
 
 @keras.saving.register_keras_serializable(package="keras_avgan")
-class WaveGANDiscriminator(keras.Model):
+class WaveGANDiscriminator(SequenceModel):
     """Audio [B, slice_len, channels] -> one float32 logit per example (linear)."""
 
     def __init__(self, slice_len: int = 16384, model_dim: int = 64, channels: int = 1,
@@ -133,17 +132,9 @@ class WaveGANDiscriminator(keras.Model):
                 layers.append(getattr(self, f"shuffle{i}"))
         return layers + [self.flatten, self.logit]
 
-    def build(self, input_shape):
-        _build_in_order(self._sequence(), input_shape)
-        self.built = True
-
-    def call(self, x, training=False):
-        for layer in self._sequence():
-            x = layer(x, training=training)
-        return x
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], 1)
+    @property
+    def sample_shape(self):
+        return (1,)  # one critic logit per example
 
     def get_config(self):
         return {**super().get_config(), "slice_len": self.slice_len,
