@@ -38,3 +38,17 @@ def tiny_tones(tmp_path_factory):
 def tones_writer():
     """write_tones for tests that need their own folder (conftest is not importable by name)."""
     return write_tones
+
+
+@pytest.fixture
+def deterministic_ops():
+    """Op determinism for one test. TF has no public switch back, so it is turned off again:
+    left on, it would also disable XLA for every later test in the process."""
+    import tensorflow as tf
+    from tensorflow.python.framework import config as tf_config
+
+    was_on = tf_config.is_op_determinism_enabled()
+    tf.config.experimental.enable_op_determinism()
+    yield
+    if not was_on:
+        tf_config.disable_op_determinism()

@@ -66,17 +66,6 @@ def everything(gan):
     return [np.array(v) for v in variables]
 
 
-@pytest.fixture
-def deterministic_ops():
-    from tensorflow.python.framework import config as tf_config
-
-    was_on = tf_config.is_op_determinism_enabled()
-    tf.config.experimental.enable_op_determinism()
-    yield
-    if not was_on:
-        tf_config.disable_op_determinism()
-
-
 def test_restore_into_a_fresh_acgan_resumes_exactly(tmp_path, deterministic_ops):
     gan = smoke_acgan(init_seed=0, gan_seed=1)
     gan.train_step(labelled(0))

@@ -93,18 +93,6 @@ def assert_same(left, right):
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.fixture
-def deterministic_ops():
-    # TF has no public switch back; turn it off again so other tests run as they would alone.
-    from tensorflow.python.framework import config as tf_config
-
-    was_on = tf_config.is_op_determinism_enabled()
-    tf.config.experimental.enable_op_determinism()
-    yield
-    if not was_on:
-        tf_config.disable_op_determinism()
-
-
 def test_restore_into_a_fresh_gan_resumes_exactly(tmp_path, deterministic_ops):
     gan = smoke_gan(init_seed=0, gan_seed=1)
     step = gan.train_step  # eager: two steps cost less than tracing the step twice
