@@ -2,7 +2,17 @@
 
 from pathlib import Path
 
-from keras_avgan import checkpoints, conditional_gan, gan, networks, precision, recipes, runs
+from keras_avgan import (
+    checkpoints,
+    conditional_gan,
+    conditions,
+    gan,
+    networks,
+    precision,
+    recipes,
+    representations,
+    runs,
+)
 from keras_avgan.errors import UserError
 
 # One GAN class (and so one train_step) per training scheme.
@@ -11,29 +21,19 @@ SCHEMES["acgan"] = conditional_gan.ConditionalGAN  # AC-GAN: needs from_recipe (
 
 
 def build_gan(recipe: recipes.Recipe, seed: int | None = None):
-    generator = networks.get_generator_builder(recipe.generator)(recipe)
+    build_generator = networks.get_generator_builder(recipe.generator)
+    generator = build_generator(recipe)
     discriminator = networks.get_discriminator_builder(recipe.discriminator)(recipe)
+    average = {"generator_ema": build_generator(recipe), "ema_decay": recipe.g_ema} \
+        if recipe.g_ema else {}
     scheme = SCHEMES[recipe.train_scheme]
     if hasattr(scheme, "from_recipe"):  # schemes with extra settings (classes, AC weight)
-        return scheme.from_recipe(generator, discriminator, recipe, seed)
+        return scheme.from_recipe(generator, discriminator, recipe, seed, **average)
     return scheme(
         generator, discriminator, latent_dim=recipe.latent_dim, latent_dist=recipe.latent_dist,
         loss=recipe.loss, d_steps=recipe.d_steps, gp_weight=recipe.gp_weight, seed=seed,
+        **average,
     )
-
-
-def output_head(recipe: recipes.Recipe):
-    """(kind, in-graph postprocess) that turns the generator's output into what users get.
-
-    Waveform generators need none; spectrogram recipes register their inversion here so that
-    generate, export and TFLite all hand out audio.
-    """
-    head = OUTPUT_HEADS.get(recipe.generator)
-    return ("audio", None) if head is None else head(recipe)
-
-
-# generator name -> builder of (kind, postprocess) for generators whose output is not media.
-OUTPUT_HEADS: dict = {}
 
 
 def load_generator(run_dir: str | Path, which: str = "auto"):
@@ -50,7 +50,21 @@ def load_generator(run_dir: str | Path, which: str = "auto"):
     model = build_gan(recipe)
     model.build_all()
     checkpoints.restore_weights(model, path)
-    return recipe, model.generator, f"{label} ({path})"
+    return recipe, model.inference_generator, f"{label} ({path})"
+
+
+def load_synthesizer(run_dir: str | Path, which: str = "auto"):
+    """(recipe, Synthesizer, which checkpoint): a trained run's generator that makes audio."""
+    recipe, generator, label = load_generator(run_dir, which)
+    return recipe, synthesizer_for(recipe, generator, run_dir), label
+
+
+def synthesizer_for(recipe: recipes.Recipe, generator, run_dir: str | Path):
+    """The run's generator (trained or not) with its representation and conditions."""
+    from keras_avgan.synthesis import Synthesizer
+
+    return Synthesizer(generator, representations.for_run(recipe, run_dir),
+                       conditions.load(run_dir))
 
 
 def _pick_checkpoint(run: runs.RunDir, which: str) -> tuple[str, str]:

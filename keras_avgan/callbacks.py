@@ -74,22 +74,27 @@ class MetricsLog:
 
 
 class SampleWriter:
-    """Generator outputs for fixed latents: a WAV strip, a PNG and TensorBoard audio."""
+    """Generator outputs for fixed latents (and classes, in turn): a WAV strip, PNGs and
+    TensorBoard audio. Spectrogram recipes also get the generator's own images."""
 
-    def __init__(self, run: runs.RunDir, recipe, gan):
-        self.run, self.recipe, self.gan = run, recipe, gan
+    def __init__(self, run: runs.RunDir, recipe, synthesizer):
+        self.run, self.recipe, self.synthesizer = run, recipe, synthesizer
         self.z = latents.sample_latents(PREVIEW_COUNT, recipe.latent_dim, recipe.latent_dist,
                                         PREVIEW_SEED)
         self.writer = tf.summary.create_file_writer(str(run.logs))
 
     def write(self, step: int) -> None:
-        clips = np.asarray(self.gan.generator(self.z, training=False), dtype=np.float32)
-        clips = clips.reshape(len(clips), -1)
+        made = self.synthesizer(self.z)
+        clips = made.audio
         rate = self.recipe.sample_rate
         gap = np.zeros((len(clips), rate // 2), np.float32)  # half a second between clips
         strip = np.concatenate([clips, gap], axis=1).reshape(-1)
         name = f"step_{step:07d}"
         media.write_wav(self.run.samples / f"{name}.wav", strip, rate)
-        plots.audio_grid(clips[:8], rate, self.run.samples / f"{name}.png")
+        titles = media.class_titles(self.synthesizer.conditions, made.ids)
+        plots.audio_grid(clips[:8], rate, self.run.samples / f"{name}.png", titles=titles)
+        if self.synthesizer.representation.kind == "spectrogram":
+            plots.spectrogram_images(made.outputs, self.run.samples / f"{name}_spectrogram.png",
+                                     titles=titles)
         with self.writer.as_default(step=step):
             tf.summary.audio("samples", clips[:4, :, None], rate, max_outputs=4)

@@ -75,13 +75,16 @@ def cmd_fit(args) -> None:
 
 
 def cmd_generate(args) -> None:
-    from keras_avgan.generate import generate
+    from keras_avgan.generate import generate, parse_conditions
 
     result = generate(args.run_dir, n=args.n, seed=args.seed, out=args.out,
-                      interpolate=args.interpolate)
+                      interpolate=args.interpolate, cond=parse_conditions(args.cond),
+                      sweep=args.sweep)
     print(f"generated {len(result.files)} files from the {result.checkpoint}")
     print(f"wav files: {result.files[0].parent}")
     print(f"overview: {result.grid}")
+    if result.spectrograms:
+        print(f"generator spectrograms: {result.spectrograms}")
 
 
 def cmd_evaluate(args) -> None:
@@ -172,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", help="output folder (default RUN_DIR/generated)")
     gen.add_argument("--interpolate", type=int, default=0, metavar="K",
                      help="K latents from --seed's to --seed+1's")
+    gen.add_argument("--cond", nargs="+", action="extend", metavar="NAME=VALUE[,VALUE...]",
+                     help="conditional runs: the class of every sample, e.g. pitch=60")
+    gen.add_argument("--sweep", action="store_true",
+                     help="conditional runs: each of the -n latents in every class")
     gen.set_defaults(func=cmd_generate)
 
     ev = sub.add_parser("evaluate", help="score a run against an untrained floor and real data")

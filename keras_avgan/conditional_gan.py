@@ -52,9 +52,9 @@ class ConditionalGAN(GAN):
         self.accuracy_tracker = keras.metrics.Mean(name="aux_accuracy_real")
 
     @classmethod
-    def from_recipe(cls, generator, discriminator, recipe, seed: int | None = None):
+    def from_recipe(cls, generator, discriminator, recipe, seed: int | None = None, **kwargs):
         """The scheme with every field it needs read from a recipe (builders.build_gan)."""
-        return cls(generator, discriminator, latent_dim=recipe.latent_dim,
+        return cls(generator, discriminator, **kwargs, latent_dim=recipe.latent_dim,
                    latent_dist=recipe.latent_dist, loss=recipe.loss, d_steps=recipe.d_steps,
                    gp_weight=recipe.gp_weight, seed=seed,
                    num_classes=int(getattr(recipe, "num_classes", generator.num_classes)),
@@ -86,7 +86,7 @@ class ConditionalGAN(GAN):
         if isinstance(z_or_n, int):
             z_or_n = latents.sample_latents(z_or_n, self.latent_dim, self.latent_dist, seed)
         labels = keras.ops.cast(keras.ops.convert_to_tensor(labels), "int32")
-        return self.generator([z_or_n, labels], training=False)
+        return self.inference_generator([z_or_n, labels], training=False)
 
     # --- training -------------------------------------------------------------------------
     def train_step(self, data):
@@ -106,6 +106,7 @@ class ConditionalGAN(GAN):
             keras.ops.fori_loop(0, self.d_steps, one_update, 0)
         batch = keras.ops.shape(chunks)[1]
         self._conditional_g_step(keras.random.shuffle(labels, seed=self.seed_generator)[:batch])
+        self._update_ema()
         results = {metric.name: metric.result() for metric in self.metrics}
         results["loss"] = results["d_loss"]
         return results

@@ -33,7 +33,7 @@ PYTHON_OPS = frozenset({"PyFunc", "PyFuncStateless", "EagerPyFunc"})
 def export_generator(generator: keras.Model, out_dir, *, kind: str, latent_dim: int,
                      latent_dist: str, sample_rate: int | None = None, postprocess=None,
                      cond_specs: dict | None = None, recipe: str | None = None,
-                     checkpoint: str | None = None) -> Path:
+                     checkpoint: str | None = None, classes: dict | None = None) -> Path:
     """Write `generator` as a SavedModel with `serving_default` and `sample` into `out_dir`.
 
     Inputs come from the model: the input named `z` (or the only one) is the latent;
@@ -41,6 +41,8 @@ def export_generator(generator: keras.Model, out_dir, *, kind: str, latent_dim: 
     `cond_specs` ({name: tf.TensorSpec with batch dim None}) supplies or overrides them, for
     models without `.inputs`. `postprocess` is a TF function applied in-graph to the raw
     generator output (e.g. spectrogram -> audio), so clients always get `kind` outputs.
+    `classes` ({condition name: [class values]}) goes into the metadata, so clients can map
+    a value such as pitch 60 to the integer id the model takes.
     """
     _check_args(kind, latent_dist, sample_rate)
     out_dir = Path(out_dir)
@@ -68,6 +70,7 @@ def export_generator(generator: keras.Model, out_dir, *, kind: str, latent_dim: 
         meta = {"kind": kind, "sample_rate": sample_rate, "latent_dim": latent_dim,
                 "latent_dist": latent_dist, "recipe": recipe, "checkpoint": checkpoint,
                 "inputs": {k: _describe(v) for k, v in specs.items()},
+                "classes": classes or {},
                 "signatures": ["serving_default", "sample"], "output": kind}
         (out_dir / METADATA_FILE).write_text(json.dumps(meta, indent=2) + "\n")
     except BaseException:
@@ -267,13 +270,19 @@ def write_models_config(base="saved_models") -> Path:
 def export_run(run_dir, *, name: str | None = None, base="saved_models",
                version: int | None = None) -> tuple[Path, str]:
     """Export a trained run's generator (best checkpoint when kept, else the latest)."""
-    from keras_avgan.builders import load_generator, output_head
+    from keras_avgan.builders import load_synthesizer
 
-    recipe, generator, which = load_generator(run_dir)
-    kind, postprocess = output_head(recipe)
+    recipe, synthesizer, which = load_synthesizer(run_dir)
+    representation, conditions = synthesizer.representation, synthesizer.conditions
+    # Spectrogram generators carry their inversion in the graph: clients always get audio.
+    postprocess = representation.to_audio if representation.kind == "spectrogram" else None
+    cond_specs = classes = None
+    if conditions is not None:
+        cond_specs = {conditions.name: tf.TensorSpec([None], tf.int32, name=conditions.name)}
+        classes = {conditions.name: list(conditions.classes)}
     target = export_to_serving_base(
-        generator, name=name or recipe.name, base=base, version=version, kind=kind,
-        latent_dim=recipe.latent_dim, latent_dist=recipe.latent_dist,
+        synthesizer.generator, name=name or recipe.name, base=base, version=version,
+        kind="audio", latent_dim=recipe.latent_dim, latent_dist=recipe.latent_dist,
         sample_rate=getattr(recipe, "sample_rate", None), postprocess=postprocess,
-        recipe=recipe.name, checkpoint=which)
+        cond_specs=cond_specs, recipe=recipe.name, checkpoint=which, classes=classes)
     return target, which

@@ -11,6 +11,10 @@ iteration if D has it, and one phase-shuffle shift shared by the real and fake h
 paper's code calls D twice, drawing a shift for each; both are valid random shifts).
 All randomness (z, gradient-penalty alpha) comes from a SeedGenerator the GAN owns, whose
 state is in the checkpoint, so a resumed run draws what the uninterrupted run would have.
+
+With `ema_decay` > 0 a second generator keeps an exponential moving average of the trained
+one's weights (as GANSynth and PGGAN do); it is what previews, evaluation and exports use
+(`inference_generator`), since the averaged weights swing less from step to step.
 """
 
 import keras
@@ -24,14 +28,19 @@ from keras_avgan.layers.phase_shuffle import checkpointed_seed
 class GAN(keras.Model):
     def __init__(self, generator, discriminator, *, latent_dim: int, latent_dist: str = "uniform",
                  loss: str = "wgan-gp", d_steps: int = 5, gp_weight: float = 10.0,
-                 seed: int | None = None, **kwargs):
+                 seed: int | None = None, generator_ema=None, ema_decay: float = 0.0,
+                 **kwargs):
         super().__init__(**kwargs)
+        if (generator_ema is None) != (ema_decay == 0.0) or not 0.0 <= ema_decay < 1.0:
+            raise ValueError("pass generator_ema (a second generator of the same architecture) "
+                             f"together with 0 < ema_decay < 1; got ema_decay={ema_decay}")
         if latent_dist not in ("uniform", "normal"):
             raise ValueError(f"latent_dist must be 'uniform' or 'normal', got {latent_dist!r}")
         if d_steps < 1:
             raise ValueError(f"d_steps must be at least 1, got {d_steps}")
         self.generator = generator
         self.discriminator = discriminator
+        self.generator_ema, self.ema_decay = generator_ema, float(ema_decay)
         self.latent_dim, self.latent_dist = int(latent_dim), latent_dist
         self.loss_name, self.d_steps, self.gp_weight = loss, int(d_steps), float(gp_weight)
         pair = losses.get_loss(loss)
@@ -47,6 +56,9 @@ class GAN(keras.Model):
         self.gp_tracker = keras.metrics.Mean(name="gp")
         self.w_dist_tracker = keras.metrics.Mean(name="w_dist")
         self.build_all()
+        if generator_ema is not None:
+            for average, weight in zip(generator_ema.weights, generator.weights, strict=True):
+                average.assign(weight)  # the average starts from the initial weights
 
     # --- setup --------------------------------------------------------------------------
     def compile(self, d_optimizer, g_optimizer, jit_compile=False, **kwargs):
@@ -75,6 +87,24 @@ class GAN(keras.Model):
         return self
 
     @property
+    def inference_generator(self):
+        """The generator users get: the moving average when the run keeps one."""
+        return self.generator if self.generator_ema is None else self.generator_ema
+
+    def _update_ema(self):
+        """average <- d * average + (1 - d) * weight after each G update; d ramps up as
+        (1 + t) / (10 + t) so early averages are not dominated by the random start."""
+        if self.generator_ema is None:
+            return
+        t = keras.ops.cast(self.g_optimizer.iterations, "float32")
+        decay = keras.ops.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
+        for average, weight in zip(self.generator_ema.weights, self.generator.weights,
+                                   strict=True):
+            value = keras.ops.cast(weight, average.dtype)
+            average.assign(average * decay + value * (1.0 - decay) if weight.trainable
+                           else value)
+
+    @property
     def metrics(self):
         trackers = [self.d_loss_tracker, self.g_loss_tracker]
         return trackers + ([self.gp_tracker, self.w_dist_tracker] if self.uses_gp else [])
@@ -95,7 +125,7 @@ class GAN(keras.Model):
         from `seed` exactly as `keras_avgan generate --seed` draws them."""
         if isinstance(z_or_n, int):
             z_or_n = latents.sample_latents(z_or_n, self.latent_dim, self.latent_dist, seed)
-        return self.generator(z_or_n, training=False)
+        return self.inference_generator(z_or_n, training=False)
 
     # --- training -------------------------------------------------------------------------
     def train_step(self, data):
@@ -115,6 +145,7 @@ class GAN(keras.Model):
 
             keras.ops.fori_loop(0, self.d_steps, one_update, 0)
         self._generator_step(keras.ops.shape(chunks)[1])
+        self._update_ema()
         results = {metric.name: metric.result() for metric in self.metrics}
         results["loss"] = results["d_loss"]  # Keras' TerminateOnNaN only watches `loss`
         return results
@@ -188,7 +219,9 @@ class GAN(keras.Model):
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
             "latent_dim": self.latent_dim, "latent_dist": self.latent_dist,
             "loss": self.loss_name, "d_steps": self.d_steps, "gp_weight": self.gp_weight,
-            "seed": self.seed,
+            "seed": self.seed, "ema_decay": self.ema_decay,
+            "generator_ema": (None if self.generator_ema is None
+                              else keras.saving.serialize_keras_object(self.generator_ema)),
         }
 
     @classmethod
@@ -196,4 +229,7 @@ class GAN(keras.Model):
         config = dict(config)
         generator = keras.saving.deserialize_keras_object(config.pop("generator"))
         discriminator = keras.saving.deserialize_keras_object(config.pop("discriminator"))
+        if config.get("generator_ema") is not None:
+            config["generator_ema"] = keras.saving.deserialize_keras_object(
+                config["generator_ema"])
         return cls(generator, discriminator, **config)

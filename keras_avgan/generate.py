@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from keras_avgan import latents, media
-from keras_avgan.builders import load_generator
+from keras_avgan import latents, media, plots
+from keras_avgan.builders import load_synthesizer
 from keras_avgan.errors import UserError
 
 
@@ -15,28 +15,78 @@ class GenerateResult:
     files: list[Path]
     grid: Path
     checkpoint: str
+    spectrograms: Path | None = None
+
+
+def parse_conditions(items) -> dict[str, list[str]]:
+    """`--cond pitch=60` or `--cond pitch=48,60,72` -> {"pitch": ["60"]} / [...]."""
+    parsed = {}
+    for item in items or []:
+        name, sep, values = item.partition("=")
+        if not sep or not name.strip() or not values.strip():
+            raise UserError(f"--cond expects NAME=VALUE[,VALUE...], got {item!r}")
+        parsed[name.strip()] = [v.strip() for v in values.split(",") if v.strip()]
+    return parsed
 
 
 def generate(run_dir: str | Path, n: int = 16, seed: int = 0, out: str | Path | None = None,
-             interpolate: int = 0, batch_size: int = 32) -> GenerateResult:
+             interpolate: int = 0, cond=None, sweep: bool = False) -> GenerateResult:
     """`n` samples for `seed`; with `interpolate=K`, K steps from the first latent of `seed`
-    to the first latent of `seed + 1` (the first file each of those seeds generates)."""
+    to the first latent of `seed + 1` (the first file each of those seeds generates).
+
+    Conditional runs: `cond` ({"pitch": ["60"]}) fixes the class of every sample (several
+    values are taken in turn); without it samples go round the classes. `sweep` keeps each
+    latent and plays it in every class: GANSynth's same timbre at every pitch.
+    """
     if n < 1:
         raise UserError(f"-n must be at least 1, got {n}")
     if interpolate == 1 or interpolate < 0:
         raise UserError(f"--interpolate needs at least 2 steps, got {interpolate}")
-    recipe, generator, which = load_generator(run_dir)
+    if sweep and interpolate:
+        raise UserError("--sweep and --interpolate do not combine; pick one")
+    recipe, synthesizer, which = load_synthesizer(run_dir)
+    asked = _asked_ids(synthesizer.conditions, cond or {}, sweep)
     if interpolate:
         start, end = (latents.sample_latents(1, recipe.latent_dim, recipe.latent_dist, s)[0]
                       for s in (seed, seed + 1))
-        z = latents.interpolate(start, end, interpolate)
+        z = np.asarray(latents.interpolate(start, end, interpolate))
         prefix = f"interp_seed{seed}-{seed + 1}"
+        if asked is None and synthesizer.conditional:
+            asked = synthesizer.conditions.cycle(1)  # one class along the whole path
     else:
-        z = latents.sample_latents(n, recipe.latent_dim, recipe.latent_dist, seed)
+        z = np.asarray(latents.sample_latents(n, recipe.latent_dim, recipe.latent_dist, seed))
         prefix = f"seed{seed}"
-    clips = np.concatenate([np.asarray(generator(z[i:i + batch_size], training=False))
-                            for i in range(0, int(z.shape[0]), batch_size)])
+    ids = None
+    if sweep:
+        classes = len(synthesizer.conditions.classes)
+        z, ids = np.repeat(z, classes, axis=0), np.tile(np.arange(classes, dtype=np.int32), n)
+        prefix += "_sweep"
+    elif asked is not None:
+        ids = np.resize(asked, len(z)).astype(np.int32)
+    made = synthesizer(z, ids)
     out_dir = Path(out) if out else Path(run_dir) / "generated"
-    files, grid = media.write_audio_batch(clips.reshape(len(clips), -1), recipe.sample_rate,
-                                          out_dir, prefix)
-    return GenerateResult(files=files, grid=grid, checkpoint=which)
+    titles = media.class_titles(synthesizer.conditions, made.ids)
+    files, grid = media.write_audio_batch(made.audio, recipe.sample_rate, out_dir, prefix,
+                                          titles=titles)
+    spectrograms = None
+    if synthesizer.representation.kind == "spectrogram":
+        spectrograms = plots.spectrogram_images(made.outputs, out_dir / f"{prefix}_spectrogram.png",
+                                                titles=titles)
+    return GenerateResult(files=files, grid=grid, checkpoint=which, spectrograms=spectrograms)
+
+
+def _asked_ids(conditions, cond: dict, sweep: bool):
+    """Class ids asked with --cond (None when not asked), checked against the run's classes."""
+    if conditions is None:
+        if cond or sweep:
+            raise UserError("this run's generator is not conditional: --cond and --sweep apply "
+                            "to conditional recipes such as gansynth")
+        return None
+    unknown = sorted(set(cond) - {conditions.name})
+    if unknown:
+        raise UserError(f"--cond {unknown[0]}=...: this run is conditioned on "
+                        f"'{conditions.name}' only (e.g. --cond {conditions.name}="
+                        f"{conditions.classes[0]})")
+    if sweep and cond:
+        raise UserError("--sweep plays every class already; leave out --cond")
+    return conditions.ids(cond[conditions.name]) if cond else None

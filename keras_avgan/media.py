@@ -28,3 +28,10 @@ def write_audio_batch(clips: np.ndarray, sample_rate: int, out_dir: Path, prefix
             for i, clip in enumerate(clips)]
     png = plots.audio_grid(clips, sample_rate, out_dir / f"{prefix}.png", titles=titles)
     return wavs, png
+
+
+def class_titles(conditions, ids):
+    """Figure titles naming each sample's class (e.g. 'pitch 60'), or None if unconditional."""
+    if conditions is None or ids is None:
+        return None
+    return [f"{conditions.name} {conditions.classes[i]}" for i in ids]

@@ -96,3 +96,25 @@ def audio_comparison(real: np.ndarray, generated: np.ndarray, sample_rate: int,
             ax.tick_params(labelsize=6)
         axes[row, 0].set_ylabel("kHz", fontsize=7)
     return _save(fig, out)
+
+
+def spectrogram_images(images: np.ndarray, out: Path, titles=None,
+                       channel_names=("log magnitude", "instantaneous frequency")) -> Path:
+    """Generator spectrograms [B, time, freq, C] in [-1, 1]: one row per channel, frequency
+    upwards, at most 8 examples."""
+    images = np.asarray(images, dtype=np.float32)[:8]
+    count, channels = len(images), images.shape[-1]
+    fig, axes = plt.subplots(channels, count, figsize=(2.2 * count, 2.2 * channels),
+                             squeeze=False)
+    for i, image in enumerate(images):
+        for c in range(channels):
+            ax = axes[c, i]
+            ax.imshow(image[..., c].T, origin="lower", aspect="auto", vmin=-1, vmax=1,
+                      cmap="magma" if c == 0 else "twilight")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c == 0:
+                ax.set_title(titles[i] if titles else f"#{i}", fontsize=8)
+            if i == 0:
+                ax.set_ylabel(channel_names[c], fontsize=7)
+    return _save(fig, out)

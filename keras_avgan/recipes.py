@@ -51,6 +51,7 @@ class Recipe:
     beta_1: float = 0.5
     beta_2: float = 0.9
     gp_weight: float = 10.0
+    g_ema: float = 0.0  # decay of a moving average of G's weights used for output; 0: none
     steps: int = 200_000  # G updates; `fit --steps` overrides
     checkpoint_every: int = 500
     keep_checkpoints: int = 3
@@ -70,6 +71,8 @@ class Recipe:
                     "keep_checkpoints", "sample_every", "log_every"):
             if getattr(self, key) < 1:
                 raise RecipeError(f"{key} must be at least 1, got {getattr(self, key)}")
+        if not 0.0 <= self.g_ema < 1.0:
+            raise RecipeError(f"g_ema must be 0 (off) or a decay in (0, 1), got {self.g_ema}")
         if self.eval_every < 0:
             raise RecipeError(f"eval_every must be 0 (off) or positive, got {self.eval_every}")
 
@@ -113,7 +116,104 @@ WAVEGAN = AudioRecipe(
            "checkpoint_every": 2, "sample_every": 2, "log_every": 1},
 )
 
-RECIPES: dict[str, Recipe] = {r.name: r for r in (WAVEGAN,)}
+
+
+REPRESENTATIONS = ("specgan", "gansynth")
+
+
+@dataclasses.dataclass(frozen=True)
+class SpectralRecipe(AudioRecipe):
+    """Audio recipes whose networks see a spectrogram image; generators' outputs are inverted.
+
+    The image shape follows from the STFT: slice_len / hop frames (height) by n_fft / 2 bins
+    (width; one bin of the n_fft / 2 + 1 is dropped), with 1 channel (SpecGAN's log
+    magnitude) or 2 (GANSynth's log magnitude and instantaneous frequency).
+    """
+
+    representation: str = "specgan"
+    n_fft: int = 256
+    hop: int = 128
+    mel: bool = False  # GANSynth's mel-warped variant; its inversion is only approximate
+    griffin_lim_iters: int = 16  # SpecGAN's inversion
+    num_classes: int = 0  # conditional recipes: 0 takes the count from label_column's values
+    ac_weight: float = 10.0  # AC-GAN: weight of the auxiliary classification loss
+    drift: float = 0.0  # PGGAN's drift penalty on the critic's real logits
+    fmap_max: int = 256  # GANSynth networks: widest layer
+    convs_per_block: int = 2  # GANSynth networks: 3x3 convolutions per resolution
+
+    @property
+    def spec_height(self) -> int:
+        return self.slice_len // self.hop
+
+    @property
+    def spec_width(self) -> int:
+        return self.n_fft // 2
+
+    @property
+    def spec_channels(self) -> int:
+        return 1 if self.representation == "specgan" else 2
+
+    def validate(self) -> None:
+        super().validate()
+        _choice("representation", self.representation, REPRESENTATIONS)
+        if self.representation == "specgan" and (self.n_fft, self.hop) != (256, 128):
+            raise RecipeError("SpecGAN's representation is fixed at n_fft=256, hop=128")
+        if self.hop < 1 or self.n_fft < 2 * self.hop or self.slice_len % self.hop:
+            raise RecipeError(f"slice_len ({self.slice_len}) must be a multiple of hop "
+                              f"({self.hop}), and n_fft ({self.n_fft}) at least twice hop")
+        for key in ("griffin_lim_iters", "num_classes", "fmap_max", "convs_per_block"):
+            if getattr(self, key) < 0 or (key != "num_classes" and getattr(self, key) < 1):
+                raise RecipeError(f"{key} must be positive, got {getattr(self, key)}")
+        if self.train_scheme == "acgan" and not self.label_column:
+            raise RecipeError("a conditional recipe needs label_column (a labels.csv column)")
+
+
+SPECGAN = SpectralRecipe(
+    name="specgan",
+    summary="128x128 log-magnitude spectrograms, inverted by Griffin-Lim (SpecGAN)",
+    data_kind="audio",
+    pipeline="audio_slices",
+    generator="specgan_generator",
+    discriminator="specgan_discriminator",
+    representation="specgan",
+    phase_shuffle=0,
+    smoke={"model_dim": 2, "batch_size": 4, "d_steps": 2, "steps": 4, "slice_len": 4096,
+           "checkpoint_every": 2, "sample_every": 2, "log_every": 1},
+)
+
+# GANSynth's configuration (REFERENCE.md 1.3) at full resolution from the start, for 1-s
+# notes: 128 frames x 256 bins, n_fft 512, hop 128; the pitch classes come from the data.
+GANSYNTH = SpectralRecipe(
+    name="gansynth",
+    summary="pitch-conditioned log-magnitude + instantaneous frequency, inverted exactly",
+    data_kind="audio",
+    pipeline="audio_slices",
+    generator="gansynth_generator",
+    discriminator="gansynth_discriminator",
+    train_scheme="acgan",
+    representation="gansynth",
+    n_fft=512,
+    hop=128,
+    label_column="pitch",
+    latent_dim=256,
+    latent_dist="normal",
+    batch_size=8,
+    d_steps=1,
+    d_learning_rate=8e-4,
+    g_learning_rate=8e-4,
+    beta_1=0.0,
+    beta_2=0.99,
+    ac_weight=10.0,
+    drift=0.001,
+    g_ema=0.999,
+    model_dim=32,
+    phase_shuffle=0,
+    smoke={"model_dim": 2, "fmap_max": 8, "batch_size": 4, "steps": 4, "slice_len": 2048,
+           "n_fft": 128, "hop": 64, "latent_dim": 16, "checkpoint_every": 2, "sample_every": 2,
+           "log_every": 1},
+)
+
+RECIPES: dict[str, Recipe] = {r.name: r for r in (WAVEGAN, SPECGAN, GANSYNTH)}
 
 
 def get_recipe(name: str) -> Recipe:

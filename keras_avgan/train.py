@@ -12,8 +12,8 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from keras_avgan import checkpoints, data, precision, recipes, runs
-from keras_avgan.builders import build_gan
+from keras_avgan import checkpoints, conditions, data, precision, recipes, representations, runs
+from keras_avgan.builders import build_gan, synthesizer_for
 from keras_avgan.callbacks import MetricsLog, SampleWriter, check_finite
 from keras_avgan.errors import UserError
 
@@ -38,11 +38,15 @@ def fit(recipe: recipes.Recipe, data_arg: str, run_dir: str | Path,
     if options.steps is not None:
         recipe = recipes.replace(recipe, steps=options.steps)
     audio_data = data.load_audio(recipe, data_arg)  # fails on bad data before anything is built
+    recipe = _with_class_count(recipe, audio_data)
     run = runs.RunDir(Path(run_dir))
     settings = {"seed": options.seed, "mixed_precision": options.mixed_precision,
                 "data": data_arg if data_arg == "demo" else str(audio_data.root.resolve()),
                 "strategy": options.strategy}
     recipe = runs.open_for_training(run, recipe, settings)
+    if audio_data.conditions is not None:
+        conditions.save(run, audio_data.conditions)
+    representation = representations.prepare(recipe, run, audio_data.files)
 
     keras.utils.set_random_seed(options.seed)
     if options.deterministic:
@@ -53,7 +57,8 @@ def fit(recipe: recipes.Recipe, data_arg: str, run_dir: str | Path,
     gan.compile(d_optimizer=d_opt, g_optimizer=g_opt, jit_compile=options.jit)
     gan.build_all()
 
-    iterator = iter(data.audio_training_dataset(recipe, audio_data, options.seed))
+    iterator = iter(data.audio_training_dataset(recipe, audio_data, options.seed,
+                                                representation))
     ckpt = checkpoints.RunCheckpoint(run.checkpoints, gan, iterator, recipe.keep_checkpoints)
     start = ckpt.restore_latest()
     if start >= recipe.steps:
@@ -62,18 +67,33 @@ def fit(recipe: recipes.Recipe, data_arg: str, run_dir: str | Path,
         return {"step": start}
     if start:
         print(f"resuming {run.root} from step {start}", file=out)
+    synthesizer = synthesizer_for(recipe, gan.inference_generator, run.root)
     keeper = None
     if recipe.eval_every:
         from keras_avgan.evaluation.during_training import BestKeeper
 
-        keeper = BestKeeper(run, recipe, audio_data.root, gan, log=lambda m: print(m, file=out))
-    return _loop(gan, recipe, run, ckpt, iterator, start, options, out, keeper)
+        keeper = BestKeeper(run, recipe, audio_data.root, gan, synthesizer,
+                            log=lambda m: print(m, file=out))
+    samples = SampleWriter(run, recipe, synthesizer)
+    return _loop(gan, recipe, run, ckpt, iterator, start, options, out, samples, keeper)
 
 
-def _loop(gan, recipe, run, ckpt, iterator, start, options, out, keeper=None) -> dict:
+def _with_class_count(recipe: recipes.Recipe, audio_data: data.AudioData) -> recipes.Recipe:
+    """A conditional recipe's num_classes, taken from the data when it says 0."""
+    if audio_data.conditions is None:
+        return recipe
+    found = len(audio_data.conditions.classes)
+    if recipe.num_classes == 0:
+        return recipes.replace(recipe, num_classes=found)
+    if recipe.num_classes != found:
+        raise UserError(f"--set num_classes={recipe.num_classes}, but the '{recipe.label_column}'"
+                        f" column has {found} classes; leave num_classes at 0 to follow the data")
+    return recipe
+
+
+def _loop(gan, recipe, run, ckpt, iterator, start, options, out, samples, keeper=None) -> dict:
     step_fn = tf.function(gan.train_step, jit_compile=options.jit, reduce_retracing=True)
     log = MetricsLog(run, recipe, start)
-    samples = SampleWriter(run, recipe, gan)
     bar = keras.utils.Progbar(recipe.steps, interval=0.5 if out.isatty() else 15.0,
                               stateful_metrics=["step/s"])
     last_saved, tick, ticked_at = start, time.perf_counter(), start
@@ -92,7 +112,7 @@ def _loop(gan, recipe, run, ckpt, iterator, start, options, out, keeper=None) ->
         if step % recipe.sample_every == 0:
             samples.write(step)
         if keeper and step % recipe.eval_every == 0:
-            log.write(step, keeper(gan.generator, step))
+            log.write(step, keeper(step))
         if step % recipe.checkpoint_every == 0:
             ckpt.save(step)
             last_saved = step

@@ -17,8 +17,9 @@ SELECTION_SEED = EVAL_SEED + 1
 class BestKeeper:
     """Scores with the first label column's classifier; lower Frechet distance is better."""
 
-    def __init__(self, run: runs.RunDir, recipe, data_root, gan, n: int = 256, log=print):
-        self.run, self.recipe, self.n = run, recipe, n
+    def __init__(self, run: runs.RunDir, recipe, data_root, gan, synthesizer, n: int = 256,
+                 log=print):
+        self.run, self.recipe, self.n, self.synthesizer = run, recipe, n, synthesizer
         columns = [recipe.label_column] if recipe.label_column else None
         self.data = load_labelled_clips(data_root, recipe, columns)
         self.column = next(iter(self.data.class_names))
@@ -31,8 +32,8 @@ class BestKeeper:
         record = run.best / "best.json"
         self.best = json.loads(record.read_text())[self.key] if record.is_file() else None
 
-    def __call__(self, generator, step: int) -> dict:
-        clips = generate_clips(generator, self.recipe, self.n, seed=SELECTION_SEED)
+    def __call__(self, step: int) -> dict:
+        clips = generate_clips(self.synthesizer, self.recipe, self.n, seed=SELECTION_SEED).audio
         act, logits = classifiers.classifier_outputs(self.classifier, clips[..., None])
         scores = {self.key: metrics.frechet_distance(act, self.train_act),
                   f"is_{self.column}": metrics.inception_score(logits, splits=1)[0]}

@@ -9,7 +9,7 @@ import numpy as np
 
 from keras_avgan import data as run_data
 from keras_avgan import latents, plots, runs
-from keras_avgan.builders import build_gan, load_generator
+from keras_avgan.builders import build_gan, load_synthesizer, synthesizer_for
 from keras_avgan.errors import UserError
 from keras_avgan.evaluation import classifiers, metrics
 from keras_avgan.evaluation.reference import classifier_for, load_labelled_clips, user_classifier
@@ -30,16 +30,20 @@ class Evaluation:
         return json.dumps(self.__dict__, indent=2, default=float)
 
 
-def generate_clips(generator, recipe, n: int, seed: int = EVAL_SEED, batch: int = 64):
+def generate_clips(synthesizer, recipe, n: int, seed: int = EVAL_SEED):
+    """n samples for `seed`; conditional generators go round their classes in turn."""
     z = latents.sample_latents(n, recipe.latent_dim, recipe.latent_dist, seed)
-    outs = [np.asarray(generator(z[i:i + batch], training=False), np.float32)
-            for i in range(0, n, batch)]
-    return np.concatenate(outs).reshape(n, -1)
+    return synthesizer(z)
 
 
-def score_sources(sources: dict, reference, refs_data, columns) -> dict:
-    """IS/FD/KID per label column and nearest-neighbour distances for each source of clips."""
+def score_sources(sources: dict, reference, refs_data, columns, asked=None) -> dict:
+    """IS/FD/KID per label column and nearest-neighbour distances for each source of clips.
+
+    `asked` ({source: (column, class name per clip)}) adds `accuracy_<column>`: how often the
+    column's classifier hears the class a conditional generator was asked for.
+    """
     scores = {name: {} for name in sources}
+    asked = asked or {}
     for column in columns:
         model = reference[column]
         train_act, _ = classifiers.classifier_outputs(model, refs_data.train[..., None])
@@ -49,6 +53,11 @@ def score_sources(sources: dict, reference, refs_data, columns) -> dict:
             scores[name][f"is_{column}"] = metrics.inception_score(logits, splits=splits)[0]
             scores[name][f"fd_{column}"] = metrics.frechet_distance(act, train_act)
             scores[name][f"kid_{column}"] = metrics.kernel_distance(act, train_act)
+            if name in asked and asked[name][0] == column:
+                index = {c: i for i, c in enumerate(refs_data.class_names[column])}
+                wanted = np.array([index.get(c, -1) for c in asked[name][1]])
+                scores[name][f"accuracy_{column}"] = metrics.classification_accuracy(
+                    logits, wanted)
             if column == columns[0]:
                 nn = metrics.nearest_neighbor_summary(act, train_act)
                 scores[name]["nn_to_train"] = nn["generated_to_train"]
@@ -59,7 +68,7 @@ def score_sources(sources: dict, reference, refs_data, columns) -> dict:
 def evaluate_run(run_dir, data: str | None = None, n: int = 1000, label_columns=None,
                  json_out=None, classifier: str | None = None, log=print) -> Evaluation:
     run = runs.RunDir(Path(run_dir))
-    recipe, generator, which = load_generator(run_dir)
+    recipe, synthesizer, which = load_synthesizer(run_dir)
     if recipe.data_kind not in SUPPORTED_KINDS:
         raise UserError(f"evaluate does not yet score '{recipe.data_kind}' recipes")
     if n < 2:
@@ -74,11 +83,20 @@ def evaluate_run(run_dir, data: str | None = None, n: int = 1000, label_columns=
         reference[column], result.classifiers[column] = (
             user_classifier(classifier, labelled, column) if classifier
             else classifier_for(labelled, column, recipe, log=log))
-    untrained = build_gan(recipe, seed=EVAL_SEED).generator
+    untrained = synthesizer_for(recipe, build_gan(recipe, seed=EVAL_SEED).generator, run.root)
+    made = {"untrained": generate_clips(untrained, recipe, n),
+            "trained": generate_clips(synthesizer, recipe, n)}
     sources = {"real (held-out)": labelled.held_out,
-               "untrained": generate_clips(untrained, recipe, n),
-               "trained": generate_clips(generator, recipe, n)}
-    result.scores = score_sources(sources, reference, labelled, columns)
+               **{name: m.audio for name, m in made.items()}}
+    asked = {}
+    if synthesizer.conditional:  # conditional generators: do they make the class asked for?
+        name = synthesizer.conditions.name
+        if name in columns:
+            classes = synthesizer.conditions.classes
+            asked = {source: (name, [classes[i] for i in m.ids]) for source, m in made.items()}
+            asked["real (held-out)"] = (name, [labelled.class_names[name][i]
+                                               for i in labelled.labels_held_out[name]])
+    result.scores = score_sources(sources, reference, labelled, columns, asked)
     figure = Path(json_out).with_suffix(".png") if json_out else run.root / "evaluation.png"
     plots.audio_comparison(labelled.held_out[:4], sources["trained"][:4], recipe.sample_rate,
                            figure)
@@ -109,5 +127,6 @@ def format_table(result: Evaluation) -> str:
         lines.append(key.ljust(width) + row)
     lines.append("is_*: higher is better; fd_*, kid_*: lower is better. nn_to_train: mean distance "
                  "to the nearest training clip (far below real's: memorisation); nn_within: to "
-                 "the nearest other sample (near 0: collapse)")
+                 "the nearest other sample (near 0: collapse); accuracy_*: share of samples "
+                 "heard as the class they were asked for (conditional recipes)")
     return "\n".join(lines)

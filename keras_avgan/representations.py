@@ -1,0 +1,97 @@
+"""What an audio recipe's networks see, and the way back to sound.
+
+`to_model` maps audio batches into the generator's output space (used by the data pipeline);
+`to_audio` maps generator outputs back to clips [B, T] in TF ops, so the very same function
+serves previews, `generate`, `evaluate`, the exported SavedModel and the TFLite file.
+SpecGAN's per-bin moments are measured on the training data once, when a run starts, and
+kept in the run dir: a run inverts its spectrograms with its own data's statistics.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from keras_avgan import runs
+from keras_avgan.errors import UserError
+from pipelines import audio, spectral, spectral_gansynth
+
+MOMENTS_FILE = "spectral_moments.json"
+MOMENTS_BATCH = 32
+
+
+class Waveform:
+    """WaveGAN: the generator makes the audio itself, [B, T, 1]."""
+
+    kind = "waveform"
+
+    def to_model(self, clips):
+        return clips
+
+    def to_audio(self, outputs):
+        return tf.reshape(outputs, (tf.shape(outputs)[0], -1))
+
+
+class SpecGANSpectrogram:
+    """SpecGAN: normalised log magnitude [B, T/128, 128, 1]; Griffin-Lim back to audio."""
+
+    kind = "spectrogram"
+
+    def __init__(self, mean, std, length: int, iterations: int):
+        self.mean, self.std = np.asarray(mean, np.float32), np.asarray(std, np.float32)
+        self.length, self.iterations = length, iterations
+
+    def to_model(self, clips):
+        return spectral.specgan_forward(clips, self.mean, self.std)
+
+    def to_audio(self, outputs):
+        return spectral.specgan_to_audio(outputs, self.mean, self.std, self.iterations,
+                                         length=self.length)
+
+
+class GANSynthSpectrogram:
+    """GANSynth: (log magnitude, instantaneous frequency) [B, T/hop, n_fft/2, 2], exact back."""
+
+    kind = "spectrogram"
+
+    def __init__(self, mel: bool, n_fft: int, hop: int, sample_rate: int):
+        self.options = {"mel": mel, "n_fft": n_fft, "hop": hop, "sample_rate": sample_rate}
+
+    def to_model(self, clips):
+        return spectral_gansynth.gansynth_forward(clips, **self.options)
+
+    def to_audio(self, outputs):
+        return spectral_gansynth.gansynth_to_audio(outputs, **self.options)
+
+
+def prepare(recipe, run: runs.RunDir, files) -> object:
+    """The run's representation; measures and stores SpecGAN's moments on the first start."""
+    if getattr(recipe, "representation", "") == "specgan" and not _moments_path(run).is_file():
+        dataset = audio.audio_dataset(
+            files, sample_rate=recipe.sample_rate, slice_len=recipe.slice_len,
+            slice_mode="first", pad_short=recipe.pad_short, normalize=recipe.normalize,
+            batch_size=min(MOMENTS_BATCH, len(files)), seed=0, shuffle=False, repeat=False)
+        mean, std = spectral.specgan_moments(dataset)
+        runs.atomic_write_text(_moments_path(run), json.dumps(
+            {"mean": mean.tolist(), "std": std.tolist()}) + "\n")
+    return for_run(recipe, run.root)
+
+
+def for_run(recipe, run_root) -> object:
+    representation = getattr(recipe, "representation", None)
+    if representation is None:
+        return Waveform()
+    if representation == "gansynth":
+        return GANSynthSpectrogram(recipe.mel, recipe.n_fft, recipe.hop, recipe.sample_rate)
+    path = _moments_path(runs.RunDir(Path(run_root)))
+    if not path.is_file():
+        raise UserError(f"{path} is missing: SpecGAN inverts its spectrograms with the moments "
+                        "measured when the run started; restore the file or retrain the run")
+    moments = json.loads(path.read_text())
+    return SpecGANSpectrogram(moments["mean"], moments["std"], recipe.slice_len,
+                              recipe.griffin_lim_iters)
+
+
+def _moments_path(run: runs.RunDir) -> Path:
+    return run.root / MOMENTS_FILE
