@@ -20,9 +20,15 @@ from keras_avgan.evaluation.evaluate import evaluate_run  # noqa: E402
 BUDGETS = {
     "wavegan": (["model_dim=8", "batch_size=16", "d_learning_rate=5e-4", "g_learning_rate=5e-4",
                  "checkpoint_every=250", "sample_every=500"], 1500, "family"),
+    "specgan": (["model_dim=8", "batch_size=16", "d_learning_rate=5e-4", "g_learning_rate=5e-4",
+                 "checkpoint_every=250", "sample_every=500"], 1500, "family"),
+    # Judged by the pitch classifier: the point of the recipe is the pitch it is asked for.
+    "gansynth": (["model_dim=4", "fmap_max=64", "batch_size=16", "checkpoint_every=250",
+                  "sample_every=500"], 1500, "pitch"),
 }
 FD_RATIO_MAX = 0.5  # trained FD at most half the untrained one's
 IS_RATIO_MIN = 2.0  # trained IS at least twice the untrained one's
+ACCURACY_OVER_CHANCE_MIN = 3.0  # conditional: the asked class heard 3x as often as by chance
 
 
 def check(name: str, runs_root: Path, n: int) -> bool:
@@ -40,6 +46,10 @@ def check(name: str, runs_root: Path, n: int) -> bool:
     fd_ratio = got[f"fd_{column}"] / floor[f"fd_{column}"]
     is_ratio = got[f"is_{column}"] / floor[f"is_{column}"]
     ok = fd_ratio <= FD_RATIO_MAX and is_ratio >= IS_RATIO_MIN
+    accuracy = got.get(f"accuracy_{column}")
+    if accuracy is not None:
+        chance = 1.0 / len(result.classifiers[column]["classes"])
+        ok = ok and accuracy >= ACCURACY_OVER_CHANCE_MIN * chance
     print(f"\n{name}: {steps} steps in {minutes:.1f} min; judged by the '{column}' classifier "
           f"(held-out accuracy {result.classifiers[column]['held_out_accuracy']:.3f})")
     print(f"  FD  trained/untrained = {fd_ratio:.3f} (need <= {FD_RATIO_MAX}); "
@@ -48,6 +58,10 @@ def check(name: str, runs_root: Path, n: int) -> bool:
     print(f"  IS  trained/untrained = {is_ratio:.2f} (need >= {IS_RATIO_MIN}); "
           f"real {real[f'is_{column}']:.3g}, untrained {floor[f'is_{column}']:.3g}, "
           f"trained {got[f'is_{column}']:.3g}")
+    if accuracy is not None:
+        print(f"  asked {column} heard by the classifier: {accuracy:.3f} (chance {chance:.3f}, "
+              f"need >= {ACCURACY_OVER_CHANCE_MIN * chance:.3f}); untrained "
+              f"{floor[f'accuracy_{column}']:.3f}, real {real[f'accuracy_{column}']:.3f}")
     print(f"  => {'PASS' if ok else 'FAIL'}")
     return ok
 

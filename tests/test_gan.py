@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 from keras_avgan import latents, losses, networks, precision, recipes
+from keras_avgan.builders import build_gan
 from keras_avgan.gan import GAN
 
 SMOKE = recipes.replace(recipes.with_smoke(recipes.WAVEGAN), batch_size=2, d_steps=2)
@@ -159,3 +160,22 @@ def test_each_loss_moves_the_samples_to_the_data(loss):
     after = mean_gap(gan)
     assert before > 1.5
     assert after < 0.35 * before, (before, after)
+
+
+def test_generator_ema_averages_with_a_warm_up():
+    recipe = recipes.replace(SMOKE, g_ema=0.9)
+    gan = build_gan(recipe, seed=0)
+    gan.compile(*precision.make_optimizers(recipe))
+    start = [w.numpy() for w in gan.generator.weights]
+    assert all(np.array_equal(a.numpy(), s) for a, s in zip(gan.inference_generator.weights,
+                                                            start, strict=True))
+    gan.train_step(real_audio(0, recipe))
+    trained = [w.numpy() for w in gan.generator.weights]
+    decay = min(0.9, 2.0 / 11.0)  # after the first G update t = 1: (1 + t) / (10 + t)
+    for average, s, w in zip(gan.inference_generator.weights, start, trained, strict=True):
+        np.testing.assert_allclose(average.numpy(), decay * s + (1 - decay) * w, rtol=1e-5,
+                                   atol=1e-7)
+    assert any(not np.array_equal(s, w) for s, w in zip(start, trained, strict=True))
+    assert gan.inference_generator is gan.generator_ema
+    with pytest.raises(ValueError, match="ema_decay"):
+        GAN(gan.generator, gan.discriminator, latent_dim=recipe.latent_dim, ema_decay=0.9)

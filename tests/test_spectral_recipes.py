@@ -204,3 +204,19 @@ def test_gansynth_converts_to_tflite_with_pitch_and_inversion(tmp_path):
     audio = runner(z=np.ones((1, recipe.latent_dim), np.float32),
                    pitch=np.array([2], np.int32))["audio"]
     assert audio.shape == (1, recipe.slice_len) and np.sqrt(np.mean(audio**2)) > 1e-4
+
+
+@pytest.mark.slow
+def test_evaluate_scores_the_pitch_a_conditional_run_was_asked_for(runs, tmp_path,
+                                                                    monkeypatch):
+    monkeypatch.setenv("KERAS_AVGAN_CACHE", str(tmp_path / "cache"))
+    made, _ = runs
+    out = tmp_path / "scores.json"
+    assert main(["evaluate", "--run-dir", str(made["gansynth"]), "-n", "12", "--label", "pitch",
+                 "--json", str(out)]) == 0
+    scores = json.loads(out.read_text())["scores"]
+    for source in ("real (held-out)", "untrained", "trained"):
+        assert 0.0 <= scores[source]["accuracy_pitch"] <= 1.0
+    # Real clips carry their own labels: the classifier's held-out accuracy, by definition.
+    held_out = json.loads(out.read_text())["classifiers"]["pitch"]["held_out_accuracy"]
+    assert scores["real (held-out)"]["accuracy_pitch"] == pytest.approx(held_out)
