@@ -57,7 +57,7 @@ class ConditionalGAN(GAN):
         return cls(generator, discriminator, **kwargs, latent_dim=recipe.latent_dim,
                    latent_dist=recipe.latent_dist, loss=recipe.loss, d_steps=recipe.d_steps,
                    gp_weight=recipe.gp_weight, seed=seed,
-                   num_classes=int(getattr(recipe, "num_classes", generator.num_classes)),
+                   num_classes=int(getattr(recipe, "num_classes", 0) or generator.num_classes),
                    ac_weight=float(getattr(recipe, "ac_weight", 10.0)),
                    drift=float(getattr(recipe, "drift", 0.0)))
 

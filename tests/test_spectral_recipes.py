@@ -220,3 +220,11 @@ def test_evaluate_scores_the_pitch_a_conditional_run_was_asked_for(runs, tmp_pat
     # Real clips carry their own labels: the classifier's held-out accuracy, by definition.
     held_out = json.loads(out.read_text())["classifiers"]["pitch"]["held_out_accuracy"]
     assert scores["real (held-out)"]["accuracy_pitch"] == pytest.approx(held_out)
+
+
+def test_show_counts_gansynth_before_the_data_names_its_classes(capsys):
+    # num_classes 0 waits for the data; until then the networks are counted with 61 pitches.
+    assert main(["show", "gansynth", "--summary"]) == 0
+    printed = capsys.readouterr().out
+    assert "generator parameters: 6136578" in printed
+    assert "discriminator parameters: 4039742" in printed

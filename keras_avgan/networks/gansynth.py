@@ -26,6 +26,7 @@ from keras_avgan.networks.specgan import spec_shape, start_size
 
 NUM_BLOCKS = 5
 DEFAULT_SHAPE = (128, 256, 2)
+NSYNTH_PITCHES = 61  # MIDI 24-84, GANSynth's classes
 INIT = "he_normal"
 
 
@@ -167,7 +168,9 @@ class GANSynthDiscriminator(keras.Model):
 
 def _common(recipe) -> dict:
     height, width, channels = spec_shape(recipe, DEFAULT_SHAPE)
-    return {"num_classes": int(getattr(recipe, "num_classes", 61)), "height": height,
+    # num_classes 0 means "from the data" (fit resolves it); before that, GANSynth's 61 pitches.
+    classes = int(getattr(recipe, "num_classes", 0)) or NSYNTH_PITCHES
+    return {"num_classes": classes, "height": height,
             "width": width, "channels": channels, "model_dim": recipe.model_dim,
             "fmap_max": int(getattr(recipe, "fmap_max", 256)),
             "convs_per_block": int(getattr(recipe, "convs_per_block", 2))}
