@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
 import soundfile
@@ -183,12 +184,13 @@ def test_specgan_converts_to_tflite_with_its_griffin_lim(runs, tmp_path):
 
 def test_gansynth_converts_to_tflite_with_pitch_and_inversion(tmp_path):
     recipe = recipes.replace(recipes.with_smoke(recipes.GANSYNTH), num_classes=3)
+    keras.utils.set_random_seed(0)  # the same weights whatever ran before
     generator = build_gan(recipe, seed=0).generator
     # An untrained GANSynth generator asks for magnitudes up to e^13 (tanh near 1 before
     # GANSynth's scaling), whose float32 rounding alone is audible after inversion; a
     # trained one stays in the range of real notes. Scale the output layer into that range.
     kernel, bias = generator.to_output.get_weights()
-    generator.to_output.set_weights([kernel * 0.1, np.array([-0.3, 0.0], np.float32)])
+    generator.to_output.set_weights([kernel * 0.1, np.array([-0.1, 0.0], np.float32)])
     form = representations.for_run(recipe, tmp_path)
     path = export.export_generator(
         generator, tmp_path / "model", kind="audio", latent_dim=recipe.latent_dim,
@@ -203,7 +205,7 @@ def test_gansynth_converts_to_tflite_with_pitch_and_inversion(tmp_path):
         "z": [1, recipe.latent_dim], "pitch": [1]}
     audio = runner(z=np.ones((1, recipe.latent_dim), np.float32),
                    pitch=np.array([2], np.int32))["audio"]
-    assert audio.shape == (1, recipe.slice_len) and np.sqrt(np.mean(audio**2)) > 1e-4
+    assert audio.shape == (1, recipe.slice_len) and np.sqrt(np.mean(audio**2)) > 1e-3
 
 
 @pytest.mark.slow
