@@ -93,6 +93,7 @@ class AudioRecipe(Recipe):
     phase_shuffle: int = 2
     upsample: str = "zeros"  # transposed convolution, or "nn" (nearest neighbour + conv)
     post_filter: bool = False
+    minibatch_stddev: int = 0  # critic's minibatch-stddev group size (PGGAN); 0: none
 
     def validate(self) -> None:
         super().validate()
@@ -101,6 +102,10 @@ class AudioRecipe(Recipe):
         for key in ("sample_rate", "slice_len", "channels", "model_dim", "kernel_len"):
             if getattr(self, key) < 1:
                 raise RecipeError(f"{key} must be at least 1, got {getattr(self, key)}")
+        if self.minibatch_stddev and (self.minibatch_stddev < 2
+                                      or self.batch_size % self.minibatch_stddev):
+            raise RecipeError(f"minibatch_stddev must be 0 or a group size >= 2 dividing "
+                              f"batch_size ({self.batch_size}), got {self.minibatch_stddev}")
         if self.phase_shuffle < 0:
             raise RecipeError(f"phase_shuffle must be >= 0, got {self.phase_shuffle}")
 

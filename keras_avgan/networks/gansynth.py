@@ -1,9 +1,10 @@
 """GANSynth-style pitch-conditional spectrogram generator and AC-GAN discriminator.
 
 These are the networks of GANSynth (Engel et al. 2019) trained at full resolution from the
-first step: NOT progressive growing, and without equalised learning rate or minibatch
-stddev. What is kept: 3x3 convolutions, He-normal initialisation, LeakyReLU(0.2), pixel norm
-after every generator convolution, nearest-neighbour upsampling and average-pool
+first step: NOT progressive growing, and without equalised learning rate (so the learning
+rate must be lower than GANSynth's 8e-4); minibatch stddev is the recipe's option
+`minibatch_stddev`. What is kept: 3x3 convolutions, He-normal initialisation, LeakyReLU(0.2),
+pixel norm after every generator convolution, nearest-neighbour upsampling and average-pool
 downsampling, a 2-channel (magnitude, instantaneous frequency) tanh output, z concatenated
 with the one-hot pitch, and an auxiliary pitch head on the discriminator.
 
@@ -20,6 +21,7 @@ The generator takes a list `[z, pitch]`: z float [B, latent_dim] and pitch int c
 
 import keras
 
+from keras_avgan.layers.minibatch_stddev import MinibatchStddev
 from keras_avgan.layers.pixel_norm import PixelNorm
 from keras_avgan.networks.sequence import build_in_order as _build_in_order
 from keras_avgan.networks.specgan import spec_shape, start_size
@@ -112,9 +114,12 @@ class GANSynthDiscriminator(keras.Model):
 
     def __init__(self, num_classes: int = 61, height: int = 128, width: int = 256,
                  channels: int = 2, model_dim: int = 32, fmap_max: int = 256,
-                 convs_per_block: int = 2, **kwargs):
+                 convs_per_block: int = 2, minibatch_stddev: int = 0, **kwargs):
         super().__init__(**kwargs)
         start_size(height, width)  # validates; D ends on the generator's start grid
+        self.minibatch_stddev = minibatch_stddev
+        if minibatch_stddev:  # PGGAN's, before the last convolution
+            self.stddev = MinibatchStddev(minibatch_stddev, name="minibatch_stddev")
         self.num_classes = num_classes
         self.height, self.width, self.channels = height, width, channels
         self.model_dim, self.fmap_max, self.convs_per_block = model_dim, fmap_max, convs_per_block
@@ -143,6 +148,8 @@ class GANSynthDiscriminator(keras.Model):
             for j in range(self.convs_per_block):
                 layers += [getattr(self, f"conv{block}_{j}"), self.leaky]
             layers.append(self.pool)
+        if self.minibatch_stddev:
+            layers.append(self.stddev)
         return layers + [self.final_conv, self.leaky, self.flatten]
 
     def build(self, input_shape):
@@ -163,7 +170,8 @@ class GANSynthDiscriminator(keras.Model):
         return {**super().get_config(), "num_classes": self.num_classes,
                 "height": self.height, "width": self.width, "channels": self.channels,
                 "model_dim": self.model_dim, "fmap_max": self.fmap_max,
-                "convs_per_block": self.convs_per_block}
+                "convs_per_block": self.convs_per_block,
+                "minibatch_stddev": self.minibatch_stddev}
 
 
 def _common(recipe) -> dict:
@@ -181,4 +189,5 @@ def build_gansynth_generator(recipe) -> GANSynthGenerator:
 
 
 def build_gansynth_discriminator(recipe) -> GANSynthDiscriminator:
-    return GANSynthDiscriminator(name="discriminator", **_common(recipe))
+    return GANSynthDiscriminator(name="discriminator", **_common(recipe),
+                                 minibatch_stddev=getattr(recipe, "minibatch_stddev", 0))

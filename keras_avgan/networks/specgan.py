@@ -14,6 +14,7 @@ samples, losses and the gradient penalty see float32 values.
 import keras
 
 from keras_avgan.errors import UserError
+from keras_avgan.layers.minibatch_stddev import MinibatchStddev
 from keras_avgan.networks.sequence import SequenceModel
 
 NUM_LAYERS = 5  # stride-2 layers: the start size is the output size / 2**5
@@ -75,9 +76,13 @@ class SpecGANDiscriminator(SequenceModel):
     """Spectrogram [B, height, width, channels] -> one float32 logit per example (linear)."""
 
     def __init__(self, height: int = 128, width: int = 128, channels: int = 1,
-                 model_dim: int = 64, kernel_size: int = 5, **kwargs):
+                 model_dim: int = 64, kernel_size: int = 5, minibatch_stddev: int = 0,
+                 **kwargs):
         super().__init__(**kwargs)
         start_size(height, width)  # validates the size; D ends at the same start grid
+        self.minibatch_stddev = minibatch_stddev
+        if minibatch_stddev:  # not in the paper: an option against dropped modes
+            self.stddev = MinibatchStddev(minibatch_stddev, name="minibatch_stddev")
         self.height, self.width, self.channels = height, width, channels
         self.model_dim, self.kernel_size = model_dim, kernel_size
         self.input_spec = keras.InputSpec(shape=(None, height, width, channels),
@@ -94,6 +99,8 @@ class SpecGANDiscriminator(SequenceModel):
         layers = []
         for i in range(NUM_LAYERS):
             layers += [getattr(self, f"down{i}"), self.leaky]
+        if self.minibatch_stddev:
+            layers.append(self.stddev)
         return layers + [self.flatten, self.logit]
 
     @property
@@ -103,7 +110,7 @@ class SpecGANDiscriminator(SequenceModel):
     def get_config(self):
         return {**super().get_config(), "height": self.height, "width": self.width,
                 "channels": self.channels, "model_dim": self.model_dim,
-                "kernel_size": self.kernel_size}
+                "kernel_size": self.kernel_size, "minibatch_stddev": self.minibatch_stddev}
 
 
 def spec_shape(recipe, default=DEFAULT_SHAPE) -> tuple[int, int, int]:
@@ -126,4 +133,6 @@ def build_specgan_generator(recipe) -> SpecGANGenerator:
 def build_specgan_discriminator(recipe) -> SpecGANDiscriminator:
     height, width, channels = spec_shape(recipe)
     return SpecGANDiscriminator(height=height, width=width, channels=channels,
-                                model_dim=recipe.model_dim, name="discriminator")
+                                model_dim=recipe.model_dim,
+                                minibatch_stddev=getattr(recipe, "minibatch_stddev", 0),
+                                name="discriminator")

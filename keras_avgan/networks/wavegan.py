@@ -15,6 +15,7 @@ samples, losses and the gradient penalty see float32 values.
 import keras
 
 from keras_avgan.errors import UserError
+from keras_avgan.layers.minibatch_stddev import MinibatchStddev
 from keras_avgan.layers.phase_shuffle import PhaseShuffle
 from keras_avgan.networks.sequence import SequenceModel
 
@@ -101,7 +102,7 @@ class WaveGANDiscriminator(SequenceModel):
 
     def __init__(self, slice_len: int = 16384, model_dim: int = 64, channels: int = 1,
                  kernel_len: int = 25, phase_shuffle: int = 2, seed: int | None = None,
-                 **kwargs):
+                 minibatch_stddev: int = 0, **kwargs):
         super().__init__(**kwargs)
         _, strides = layout(slice_len)
         self.slice_len, self.model_dim, self.channels = slice_len, model_dim, channels
@@ -120,6 +121,9 @@ class WaveGANDiscriminator(SequenceModel):
             layer_seed = None if seed is None else seed + i
             setattr(self, f"shuffle{i}", PhaseShuffle(phase_shuffle, seed=layer_seed,
                                                       name=f"phase_shuffle{i}"))
+        self.minibatch_stddev = minibatch_stddev
+        if minibatch_stddev:  # not in the paper: an option against dropped modes
+            self.stddev = MinibatchStddev(minibatch_stddev, name="minibatch_stddev")
         self.flatten = keras.layers.Flatten(name="flatten")
         self.logit = keras.layers.Dense(1, dtype="float32", name="logit")
         self.build((None, slice_len, channels))
@@ -130,6 +134,8 @@ class WaveGANDiscriminator(SequenceModel):
             layers += [getattr(self, f"down{i}"), self.leaky]
             if i < self.num_shuffled:
                 layers.append(getattr(self, f"shuffle{i}"))
+        if self.minibatch_stddev:
+            layers.append(self.stddev)
         return layers + [self.flatten, self.logit]
 
     @property
@@ -140,7 +146,7 @@ class WaveGANDiscriminator(SequenceModel):
         return {**super().get_config(), "slice_len": self.slice_len,
                 "model_dim": self.model_dim, "channels": self.channels,
                 "kernel_len": self.kernel_len, "phase_shuffle": self.phase_shuffle,
-                "seed": self.seed}
+                "seed": self.seed, "minibatch_stddev": self.minibatch_stddev}
 
 
 def _check_slice_len(recipe) -> None:
@@ -162,5 +168,6 @@ def build_discriminator(recipe) -> WaveGANDiscriminator:
     _check_slice_len(recipe)
     return WaveGANDiscriminator(
         slice_len=recipe.slice_len, model_dim=recipe.model_dim, channels=recipe.channels,
-        kernel_len=recipe.kernel_len, phase_shuffle=recipe.phase_shuffle, name="discriminator",
+        kernel_len=recipe.kernel_len, phase_shuffle=recipe.phase_shuffle,
+        minibatch_stddev=recipe.minibatch_stddev, name="discriminator",
     )
