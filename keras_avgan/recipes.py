@@ -139,6 +139,7 @@ class SpectralRecipe(AudioRecipe):
     n_fft: int = 256
     hop: int = 128
     mel: bool = False  # GANSynth's mel-warped variant; its inversion is only approximate
+    if_floor_db: float = 0.0  # < 0: IF set to 0 in bins this far under the clip's peak
     griffin_lim_iters: int = 16  # SpecGAN's inversion
     num_classes: int = 0  # conditional recipes: 0 takes the count from label_column's values
     ac_weight: float = 10.0  # AC-GAN: weight of the auxiliary classification loss

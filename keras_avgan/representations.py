@@ -55,11 +55,14 @@ class GANSynthSpectrogram:
 
     kind = "spectrogram"
 
-    def __init__(self, mel: bool, n_fft: int, hop: int, sample_rate: int):
+    def __init__(self, mel: bool, n_fft: int, hop: int, sample_rate: int,
+                 if_floor_db: float | None = None):
         self.options = {"mel": mel, "n_fft": n_fft, "hop": hop, "sample_rate": sample_rate}
+        self.if_floor_db = if_floor_db
 
     def to_model(self, clips):
-        return spectral_gansynth.gansynth_forward(clips, **self.options)
+        return spectral_gansynth.gansynth_forward(clips, **self.options,
+                                                  if_floor_db=self.if_floor_db)
 
     def to_audio(self, outputs):
         return spectral_gansynth.gansynth_to_audio(outputs, **self.options)
@@ -83,7 +86,9 @@ def for_run(recipe, run_root) -> object:
     if representation is None:
         return Waveform()
     if representation == "gansynth":
-        return GANSynthSpectrogram(recipe.mel, recipe.n_fft, recipe.hop, recipe.sample_rate)
+        floor = recipe.if_floor_db if recipe.if_floor_db < 0 else None
+        return GANSynthSpectrogram(recipe.mel, recipe.n_fft, recipe.hop, recipe.sample_rate,
+                                   floor)
     path = _moments_path(runs.RunDir(Path(run_root)))
     if not path.is_file():
         raise UserError(f"{path} is missing: SpecGAN inverts its spectrograms with the moments "

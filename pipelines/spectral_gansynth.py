@@ -105,11 +105,15 @@ def _spectrum(audio, n_fft: int, hop: int, wrap: bool, drop: str):
 def gansynth_forward(audio, mel: bool = False, n_fft: int = N_FFT, hop: int = HOP,
                      sample_rate: int = SAMPLE_RATE, wrap: bool = True,
                      normalise: bool = True, magnitude_scale=MAGNITUDE_SCALE,
-                     if_scale=IF_SCALE, drop: str = "nyquist") -> tf.Tensor:
+                     if_scale=IF_SCALE, drop: str = "nyquist",
+                     if_floor_db: float | None = None) -> tf.Tensor:
     """audio [B, T] or [B, T, 1] -> image [B, T / hop, n_fft / 2, 2].
 
     With `normalise`, channels go through clip(a * x + b, -1, 1); pass data-derived (a, b)
     pairs as `magnitude_scale` / `if_scale` to replace GANSynth's constants.
+    `if_floor_db` (e.g. -60) sets the IF to 0 in bins that far below the clip's loudest
+    bin: their phase is that of quantisation noise, random from frame to frame, which a
+    generator would otherwise have to imitate over most of the image, and which no one hears.
     """
     real, imag = _spectrum(audio, n_fft, hop, wrap, drop)
     phase = tf.atan2(imag, real)
@@ -122,6 +126,11 @@ def gansynth_forward(audio, mel: bool = False, n_fft: int = N_FFT, hop: int = HO
     else:
         log_mag = tf.math.log(dft.magnitude(real, imag) + LOG_EPS)
         freq = instantaneous_frequency(phase)
+    if if_floor_db is not None:
+        # log_mag is ln|X| (linear) or ln|X|^2 (mel): dB / 20 (or / 10) * ln 10 nats.
+        nats = if_floor_db / (10.0 if mel else 20.0) * np.log(10.0)
+        loudest = tf.reduce_max(log_mag, axis=[1, 2], keepdims=True)
+        freq = tf.where(log_mag >= loudest + nats, freq, tf.zeros_like(freq))
     image = tf.stack([log_mag, freq], axis=-1)
     return _scale(image, magnitude_scale, if_scale) if normalise else image
 
