@@ -3,6 +3,9 @@
 `to_model` maps audio batches into the generator's output space (used by the data pipeline);
 `to_audio` maps generator outputs back to clips [B, T] in TF ops, so the very same function
 serves previews, `generate`, `evaluate`, the exported SavedModel and the TFLite file.
+Spectrogram recipes that train on peak-normalised clips peak-normalise what they invert:
+magnitudes live on a log scale, where a small error of the generator is a large error of
+loudness, and clipping such an output would hide what it learned.
 SpecGAN's per-bin moments are measured on the training data once, when a run starts, and
 kept in the run dir: a run inverts its spectrograms with its own data's statistics.
 """
@@ -38,16 +41,17 @@ class SpecGANSpectrogram:
 
     kind = "spectrogram"
 
-    def __init__(self, mean, std, length: int, iterations: int):
+    def __init__(self, mean, std, length: int, iterations: int, normalize: bool = False):
         self.mean, self.std = np.asarray(mean, np.float32), np.asarray(std, np.float32)
-        self.length, self.iterations = length, iterations
+        self.length, self.iterations, self.normalize = length, iterations, normalize
 
     def to_model(self, clips):
         return spectral.specgan_forward(clips, self.mean, self.std)
 
     def to_audio(self, outputs):
-        return spectral.specgan_to_audio(outputs, self.mean, self.std, self.iterations,
-                                         length=self.length)
+        clips = spectral.specgan_to_audio(outputs, self.mean, self.std, self.iterations,
+                                          length=self.length)
+        return audio.peak_normalize(clips, axis=-1) if self.normalize else clips
 
 
 class GANSynthSpectrogram:
@@ -56,16 +60,17 @@ class GANSynthSpectrogram:
     kind = "spectrogram"
 
     def __init__(self, mel: bool, n_fft: int, hop: int, sample_rate: int,
-                 if_floor_db: float | None = None):
+                 if_floor_db: float | None = None, normalize: bool = False):
         self.options = {"mel": mel, "n_fft": n_fft, "hop": hop, "sample_rate": sample_rate}
-        self.if_floor_db = if_floor_db
+        self.if_floor_db, self.normalize = if_floor_db, normalize
 
     def to_model(self, clips):
         return spectral_gansynth.gansynth_forward(clips, **self.options,
                                                   if_floor_db=self.if_floor_db)
 
     def to_audio(self, outputs):
-        return spectral_gansynth.gansynth_to_audio(outputs, **self.options)
+        clips = spectral_gansynth.gansynth_to_audio(outputs, **self.options)
+        return audio.peak_normalize(clips, axis=-1) if self.normalize else clips
 
 
 def prepare(recipe, run: runs.RunDir, files) -> object:
@@ -88,14 +93,14 @@ def for_run(recipe, run_root) -> object:
     if representation == "gansynth":
         floor = recipe.if_floor_db if recipe.if_floor_db < 0 else None
         return GANSynthSpectrogram(recipe.mel, recipe.n_fft, recipe.hop, recipe.sample_rate,
-                                   floor)
+                                   floor, recipe.normalize)
     path = _moments_path(runs.RunDir(Path(run_root)))
     if not path.is_file():
         raise UserError(f"{path} is missing: SpecGAN inverts its spectrograms with the moments "
                         "measured when the run started; restore the file or retrain the run")
     moments = json.loads(path.read_text())
     return SpecGANSpectrogram(moments["mean"], moments["std"], recipe.slice_len,
-                              recipe.griffin_lim_iters)
+                              recipe.griffin_lim_iters, recipe.normalize)
 
 
 def _moments_path(run: runs.RunDir) -> Path:

@@ -28,11 +28,13 @@ def to_mono(x):
     return tf.reduce_mean(tf.convert_to_tensor(x, tf.float32), axis=-1, keepdims=True)
 
 
-def peak_normalize(x):
-    """Scale so the largest |sample| is 1; silence stays zeros instead of dividing by zero."""
+def peak_normalize(x, axis=None):
+    """Scale so the largest |sample| is 1 (over `axis`: -1 for each row of a batch [B, T]);
+    silence stays zeros instead of dividing by zero."""
     x = tf.convert_to_tensor(x, tf.float32)
     # reduce_max of an empty clip is -inf, which the floor also absorbs
-    return x / tf.maximum(tf.reduce_max(tf.abs(x)), PEAK_FLOOR)
+    return x / tf.maximum(tf.reduce_max(tf.abs(x), axis=axis, keepdims=axis is not None),
+                          PEAK_FLOOR)
 
 
 def pad_to(x, n):

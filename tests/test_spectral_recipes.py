@@ -81,6 +81,9 @@ def test_generate_writes_audible_audio_and_spectrograms(runs, name, tmp_path):
     for clip in clips:
         assert clip.shape == (recipe["slice_len"],) and np.all(np.isfinite(clip))
         assert np.abs(clip).max() <= 1.0 and np.sqrt(np.mean(clip**2)) > 1e-4  # not silent
+        # Trained on peak-normalised clips, so inverted outputs are peak-normalised, not
+        # clipped: log-scale magnitudes make loudness the easiest thing to get wrong.
+        assert np.abs(clip).max() > 0.99 and np.mean(np.abs(clip) > 0.999) < 0.01
     assert (tmp_path / "seed0.png").is_file() and (tmp_path / "seed0_spectrogram.png").is_file()
 
 

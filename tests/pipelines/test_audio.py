@@ -279,3 +279,11 @@ def test_eval_clips_are_first_slices(formats):
     assert not np.any(clips[0, 8000:])
     graph = _decode_all(files[:1], slice_len=10000, normalize=True)[0]
     np.testing.assert_allclose(clips[0], graph, atol=1e-6)
+
+
+def test_peak_normalize_per_row_of_a_batch():
+    batch = np.array([[0.5, -0.25], [0.0, 0.0], [2.0, 1.0]], np.float32)
+    rows = audio.peak_normalize(batch, axis=-1).numpy()
+    np.testing.assert_allclose(rows, [[1.0, -0.5], [0.0, 0.0], [1.0, 0.5]])
+    whole = audio.peak_normalize(batch).numpy()  # one clip: one peak for everything
+    np.testing.assert_allclose(whole, batch / 2.0)
