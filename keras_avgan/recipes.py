@@ -58,6 +58,7 @@ class Recipe:
     sample_every: int = 1000
     log_every: int = 50
     eval_every: int = 0  # 0: no evaluation during training
+    best_metric: str = "fd"  # what picks the best checkpoint: fd (lower) or is (higher)
     smoke: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False)
 
     def __post_init__(self):
@@ -67,6 +68,7 @@ class Recipe:
     def validate(self) -> None:
         _choice("loss", self.loss, LOSSES)
         _choice("latent_dist", self.latent_dist, ("uniform", "normal"))
+        _choice("best_metric", self.best_metric, ("fd", "is"))
         for key in ("latent_dim", "batch_size", "d_steps", "steps", "checkpoint_every",
                     "keep_checkpoints", "sample_every", "log_every"):
             if getattr(self, key) < 1:

@@ -15,7 +15,9 @@ SELECTION_SEED = EVAL_SEED + 1
 
 
 class BestKeeper:
-    """Scores with the first label column's classifier; lower Frechet distance is better."""
+    """Scores with the first label column's classifier; keeps the checkpoint with the lowest
+    Frechet distance, or the highest Inception Score (`best_metric=is`, as WaveGAN's
+    reference code keeps its best)."""
 
     def __init__(self, run: runs.RunDir, recipe, data_root, gan, synthesizer, n: int = 256,
                  log=print):
@@ -26,7 +28,8 @@ class BestKeeper:
         self.classifier, _ = classifier_for(self.data, self.column, recipe, log=log)
         self.train_act, _ = classifiers.classifier_outputs(self.classifier,
                                                            self.data.train[..., None])
-        self.key = f"fd_{self.column}"
+        self.key = f"{recipe.best_metric}_{self.column}"
+        self.sign = -1.0 if recipe.best_metric == "is" else 1.0  # compare as "lower is better"
         self.manager = tf.train.CheckpointManager(tf.train.Checkpoint(gan=gan), str(run.best),
                                                   max_to_keep=1, checkpoint_name="best")
         record = run.best / "best.json"
@@ -35,9 +38,9 @@ class BestKeeper:
     def __call__(self, step: int) -> dict:
         clips = generate_clips(self.synthesizer, self.recipe, self.n, seed=SELECTION_SEED).audio
         act, logits = classifiers.classifier_outputs(self.classifier, clips[..., None])
-        scores = {self.key: metrics.frechet_distance(act, self.train_act),
+        scores = {f"fd_{self.column}": metrics.frechet_distance(act, self.train_act),
                   f"is_{self.column}": metrics.inception_score(logits, splits=1)[0]}
-        if self.best is None or scores[self.key] < self.best:
+        if self.best is None or self.sign * scores[self.key] < self.sign * self.best:
             self.best = scores[self.key]
             self.manager.save(checkpoint_number=step)
             runs.atomic_write_text(self.run.best / "best.json",

@@ -70,3 +70,12 @@ def test_eval_every_keeps_a_best_checkpoint_that_generate_uses(tones_writer, tmp
     capsys.readouterr()
     assert main(["generate", "--run-dir", str(run), "-n", "1", "--out", str(tmp_path / "g")]) == 0
     assert "best checkpoint" in capsys.readouterr().out
+
+    # best_metric=is keeps the step with the highest Inception Score instead.
+    by_is = tmp_path / "by_is"
+    assert main(["fit", "--recipe", "wavegan", "--smoke", "--data", str(data), "--run-dir",
+                 str(by_is), "--steps", "3", "--eval-every", "1", "--set", "best_metric=is"]) == 0
+    rows = [json.loads(line) for line in (by_is / "metrics.jsonl").open()
+            if "eval/is_pitch" in line]
+    best = json.loads((by_is / "best" / "best.json").read_text())
+    assert best["step"] == max(rows, key=lambda row: row["eval/is_pitch"])["step"]
