@@ -30,22 +30,29 @@ def current_precision() -> str:
     return {policy: mode for mode, policy in POLICIES.items()}.get(name, "off")
 
 
-def _adam(learning_rate: float, recipe, name: str):
-    return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=recipe.beta_1,
+def _adam(learning_rate: float, recipe, name: str, updates_per_step: int = 1):
+    rate = learning_rate
+    if getattr(recipe, "lr_decay_steps", 0):
+        # Linear to zero over lr_decay_steps generator steps. The schedule reads the
+        # optimizer's own update count, which the D optimizer advances d_steps times a step.
+        rate = keras.optimizers.schedules.PolynomialDecay(
+            learning_rate, recipe.lr_decay_steps * updates_per_step, end_learning_rate=0.0)
+    return keras.optimizers.Adam(learning_rate=rate, beta_1=recipe.beta_1,
                                  beta_2=recipe.beta_2, name=name)
 
 
 def make_optimizers(recipe, mode: str = "off"):
     """(d_optimizer, g_optimizer): Adam with the recipe's rates and betas.
 
-    Every loss uses Adam from the recipe's fields. WaveGAN's own code uses Adam 1e-4 (0.5,
+    Every loss uses Adam from the recipe's fields; `lr_decay_steps` > 0 decays both rates
+    linearly to zero over that many generator steps. WaveGAN's own code uses Adam 1e-4 (0.5,
     0.9) for WGAN-GP, Adam 2e-4 (beta_1 0.5) for DCGAN and RMSProp 1e-4 for LSGAN; set the
     learning rates and betas in the recipe to approximate those rather than switching class.
     Under float16 both are wrapped in a LossScaleOptimizer (dynamic scale, starting at 2^15
     and doubling after 2000 finite steps); its `apply` unscales and skips non-finite steps.
     """
     _check(mode)
-    d_opt = _adam(recipe.d_learning_rate, recipe, "d_adam")
+    d_opt = _adam(recipe.d_learning_rate, recipe, "d_adam", recipe.d_steps)
     g_opt = _adam(recipe.g_learning_rate, recipe, "g_adam")
     if mode == "float16":
         d_opt = keras.optimizers.LossScaleOptimizer(d_opt, name="d_optimizer")

@@ -48,6 +48,7 @@ class Recipe:
     d_steps: int = 5  # D updates per G update, each on a fresh real batch
     d_learning_rate: float = 1e-4
     g_learning_rate: float = 1e-4
+    lr_decay_steps: int = 0  # > 0: both rates fall linearly to 0 over this many G steps
     beta_1: float = 0.5
     beta_2: float = 0.9
     gp_weight: float = 10.0
@@ -75,6 +76,9 @@ class Recipe:
                 raise RecipeError(f"{key} must be at least 1, got {getattr(self, key)}")
         if not 0.0 <= self.g_ema < 1.0:
             raise RecipeError(f"g_ema must be 0 (off) or a decay in (0, 1), got {self.g_ema}")
+        if self.lr_decay_steps < 0:
+            raise RecipeError(f"lr_decay_steps must be 0 (constant) or positive, got "
+                              f"{self.lr_decay_steps}")
         if self.eval_every < 0:
             raise RecipeError(f"eval_every must be 0 (off) or positive, got {self.eval_every}")
 

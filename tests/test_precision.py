@@ -83,3 +83,17 @@ def test_jit_compiled_train_step_runs_on_cpu():
     assert gan.jit_compile is True
     assert all(np.isfinite(values[-1]) for values in history.history.values())
     assert int(gan.d_optimizer.iterations) == 2 * SMOKE.d_steps
+
+
+def test_lr_decay_is_linear_over_generator_steps_for_both_optimizers():
+    recipe = recipes.replace(recipes.with_smoke(recipes.WAVEGAN), d_steps=5, lr_decay_steps=10,
+                             d_learning_rate=4e-4, g_learning_rate=2e-4)
+    d_opt, g_opt = precision.make_optimizers(recipe)
+    d_opt.build([keras.Variable(0.0)])
+    g_opt.build([keras.Variable(0.0)])
+    d_opt.iterations.assign(25)  # 5 generator steps: D updated five times in each
+    g_opt.iterations.assign(5)
+    assert float(d_opt.learning_rate) == pytest.approx(2e-4)
+    assert float(g_opt.learning_rate) == pytest.approx(1e-4)
+    g_opt.iterations.assign(50)  # past the end: it stays at zero
+    assert float(g_opt.learning_rate) == 0.0
