@@ -23,7 +23,7 @@ BUDGETS = {
     "specgan": (["model_dim=8", "batch_size=16", "d_learning_rate=5e-4", "g_learning_rate=5e-4",
                  "checkpoint_every=250", "sample_every=500"], 1500, "family"),
     # Judged by the pitch classifier: the point of the recipe is the pitch it is asked for.
-    "gansynth": (["model_dim=4", "fmap_max=64", "batch_size=16", "checkpoint_every=250",
+    "gansynth": (["model_dim=8", "fmap_max=128", "batch_size=16", "checkpoint_every=250",
                   "sample_every=500"], 1500, "pitch"),
 }
 FD_RATIO_MAX = 0.5  # trained FD at most half the untrained one's

@@ -102,8 +102,8 @@ def test_gansynth_conditions_come_from_the_labels(runs, tmp_path, capsys):
                  "--out", str(tmp_path / "one")]) == 0
     _, asked = _wavs(tmp_path / "one")
     # Same seed, same latents: --cond pitch=55 is the sweep's middle column.
-    np.testing.assert_allclose(asked[0], clips[1], atol=1e-4)
-    np.testing.assert_allclose(asked[1], clips[4], atol=1e-4)
+    np.testing.assert_allclose(asked[0], clips[1], atol=1e-3)  # batches of 2 vs 6
+    np.testing.assert_allclose(asked[1], clips[4], atol=1e-3)
 
     capsys.readouterr()
     assert main(["generate", "--run-dir", str(run), "--cond", "pitch=61"]) == 2
