@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_avgan.conditions import natural_key
 from keras_avgan.errors import UserError
 from keras_avgan.evaluation import classifiers, metrics
 from pipelines import audio
@@ -88,18 +89,11 @@ def load_labelled_clips(root: Path, recipe, label_columns=None) -> LabelledClips
     names, train_ids, held_ids = {}, {}, {}
     for column in columns:
         values = [rows[f.path].get(column, "") for f in files]
-        names[column] = sorted(set(values), key=_natural)
+        names[column] = sorted(set(values), key=natural_key)
         ids = np.array([names[column].index(v) for v in values])
         train_ids[column], held_ids[column] = ids[~held], ids[held]
     return LabelledClips(clips[~held], clips[held], train_ids, held_ids, names,
                          _fingerprint(root, files, recipe.sample_rate, recipe.slice_len))
-
-
-def _natural(value: str):
-    try:
-        return (0, float(value), "")
-    except ValueError:
-        return (1, 0.0, value)
 
 
 def user_classifier(path: str, data: LabelledClips, column: str):
