@@ -114,10 +114,26 @@ def cmd_convert(args) -> None:
                         "the tolerance printed above; try --quantize none")
 
 
+def _class_ids(items, n: int) -> dict:
+    """`--cond pitch=4` (or 0,4,7 taken in turn) -> {"pitch": [n int ids]} for `request`."""
+    import numpy as np
+
+    from keras_avgan.generate import parse_conditions
+
+    ids = {}
+    for name, values in parse_conditions(items).items():
+        if not all(v.lstrip("-").isdigit() for v in values):
+            raise UserError(f"--cond {name}={','.join(values)}: a served model takes class ids "
+                            "(integers); its keras_avgan.json lists the class of each id")
+        ids[name] = np.resize(np.array([int(v) for v in values]), n).tolist()
+    return ids
+
+
 def cmd_request(args) -> None:
     from keras_avgan.serving_client import request, write_outputs
 
-    outputs = request(args.url, n=args.n, seed=args.seed, timeout=args.timeout)
+    outputs = request(args.url, n=args.n, seed=args.seed, timeout=args.timeout,
+                      cond=_class_ids(args.cond, args.n))
     files = write_outputs(outputs, args.out, sample_rate=args.sample_rate)
     print(f"wrote {len(files)} files to {args.out}")
 
@@ -210,6 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     req.add_argument("--out", default="served")
     req.add_argument("--sample-rate", type=int, default=16000, help="for the WAV headers")
     req.add_argument("--timeout", type=float, default=60.0)
+    req.add_argument("--cond", nargs="+", action="extend", metavar="NAME=ID[,ID...]",
+                     help="conditional models: class ids, e.g. pitch=4 (see keras_avgan.json)")
     req.set_defaults(func=cmd_request)
     return parser
 

@@ -192,3 +192,14 @@ def test_write_outputs(tmp_path):
         assert png.size == (5, 4) and png.mode == "RGB"
     with pytest.raises(UserError, match="sample rate"):
         serving_client.write_outputs(audio, tmp_path / "again")
+
+
+def test_request_cond_takes_class_ids_in_turn():
+    from keras_avgan.cli import _class_ids
+
+    ids = _class_ids(["pitch=0,4"], 3)
+    assert ids == {"pitch": [0, 4, 0]}
+    body = serving_client.build_body("sample", None, n=3, seed=1, cond=ids)
+    assert body["inputs"] == {"seed": 1, "n": 3, "pitch": [0, 4, 0]}
+    with pytest.raises(UserError, match="class ids"):
+        _class_ids(["pitch=C4"], 1)
