@@ -14,6 +14,7 @@ from keras_avgan import (
     runs,
 )
 from keras_avgan.errors import UserError
+from keras_avgan.synthesis import Synthesizer
 
 # One GAN class (and so one train_step) per training scheme.
 SCHEMES = {"gan": gan.GAN}
@@ -54,17 +55,12 @@ def load_generator(run_dir: str | Path, which: str = "auto"):
 
 
 def load_synthesizer(run_dir: str | Path, which: str = "auto"):
-    """(recipe, Synthesizer, which checkpoint): a trained run's generator that makes audio."""
+    """(recipe, Synthesizer, which checkpoint): a trained run's generator with the run's
+    representation and conditions, so that it makes audio."""
     recipe, generator, label = load_generator(run_dir, which)
-    return recipe, synthesizer_for(recipe, generator, run_dir), label
-
-
-def synthesizer_for(recipe: recipes.Recipe, generator, run_dir: str | Path):
-    """The run's generator (trained or not) with its representation and conditions."""
-    from keras_avgan.synthesis import Synthesizer
-
-    return Synthesizer(generator, representations.for_run(recipe, run_dir),
-                       conditions.load(run_dir))
+    synthesizer = Synthesizer(generator, representations.for_run(recipe, run_dir),
+                              conditions.load(run_dir))
+    return recipe, synthesizer, label
 
 
 def _pick_checkpoint(run: runs.RunDir, which: str) -> tuple[str, str]:

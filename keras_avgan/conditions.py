@@ -53,9 +53,9 @@ def from_data(recipe, root: Path, files, report=sys.stderr):
 
     Files without a value in the column are skipped and named once; none labelled is an error.
     """
-    column = recipe.label_column
-    if getattr(recipe, "train_scheme", "gan") != "acgan":
+    if recipe.train_scheme != "acgan":
         return None
+    column = recipe.label_column
     rows = audio.read_labels(str(root))
     values = [rows.get(str(Path(f.path).resolve()), {}).get(column, "") for f in files]
     kept = [(f, v) for f, v in zip(files, values, strict=True) if v != ""]

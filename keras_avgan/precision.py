@@ -32,7 +32,7 @@ def current_precision() -> str:
 
 def _adam(learning_rate: float, recipe, name: str, updates_per_step: int = 1):
     rate = learning_rate
-    if getattr(recipe, "lr_decay_steps", 0):
+    if recipe.lr_decay_steps:
         # Linear to zero over lr_decay_steps generator steps. The schedule reads the
         # optimizer's own update count, which the D optimizer advances d_steps times a step.
         rate = keras.optimizers.schedules.PolynomialDecay(

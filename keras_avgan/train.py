@@ -13,9 +13,10 @@ import keras
 import tensorflow as tf
 
 from keras_avgan import checkpoints, conditions, data, precision, recipes, representations, runs
-from keras_avgan.builders import build_gan, synthesizer_for
+from keras_avgan.builders import build_gan
 from keras_avgan.callbacks import MetricsLog, SampleWriter, check_finite
 from keras_avgan.errors import UserError
+from keras_avgan.synthesis import Synthesizer
 
 
 @dataclass
@@ -67,7 +68,7 @@ def fit(recipe: recipes.Recipe, data_arg: str, run_dir: str | Path,
         return {"step": start}
     if start:
         print(f"resuming {run.root} from step {start}", file=out)
-    synthesizer = synthesizer_for(recipe, gan.inference_generator, run.root)
+    synthesizer = Synthesizer(gan.inference_generator, representation, audio_data.conditions)
     keeper = None
     if recipe.eval_every:
         from keras_avgan.evaluation.during_training import BestKeeper

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from model_state import gan_state
 
 from keras_avgan import builders, precision
 from keras_avgan.conditional_gan import ConditionalGAN
@@ -59,28 +60,21 @@ def test_a_train_step_under_mixed_bfloat16():
         precision.set_precision("off")
 
 
-def everything(gan):
-    variables = (gan.generator.variables + gan.discriminator.variables
-                 + gan.d_optimizer.variables + gan.g_optimizer.variables
-                 + [gan.seed_generator.state])
-    return [np.array(v) for v in variables]
-
-
 def test_restore_into_a_fresh_acgan_resumes_exactly(tmp_path, deterministic_ops):
     gan = smoke_acgan(init_seed=0, gan_seed=1)
     gan.train_step(labelled(0))
     path = tf.train.Checkpoint(gan=gan).save(str(tmp_path / "ckpt"))
-    saved = everything(gan)
+    saved = gan_state(gan)
     gan.reset_metrics()
     logs = {k: float(v) for k, v in gan.train_step(labelled(1)).items()}
-    after = everything(gan)
+    after = gan_state(gan)
 
     fresh = smoke_acgan(init_seed=5, gan_seed=2)
     tf.train.Checkpoint(gan=fresh).restore(path).assert_consumed()
-    for a, b in zip(everything(fresh), saved, strict=True):
+    for a, b in zip(gan_state(fresh), saved, strict=True):
         np.testing.assert_array_equal(a, b)
     assert {k: float(v) for k, v in fresh.train_step(labelled(1)).items()} == logs
-    for a, b in zip(everything(fresh), after, strict=True):
+    for a, b in zip(gan_state(fresh), after, strict=True):
         np.testing.assert_array_equal(a, b)
 
 

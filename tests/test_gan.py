@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from model_state import assert_same, gan_state
 
 from keras_avgan import latents, losses, networks, precision, recipes
 from keras_avgan.builders import build_gan
@@ -80,37 +81,23 @@ def test_build_all_creates_optimizer_slots_before_any_step():
         assert int(opt.iterations) == 0
 
 
-def everything(gan):
-    """All state a resumed run needs: weights, seed states, both optimizers, the GAN's seed."""
-    variables = (gan.generator.variables + gan.discriminator.variables
-                 + gan.d_optimizer.variables + gan.g_optimizer.variables
-                 + [gan.seed_generator.state])
-    return [np.array(v) for v in variables]
-
-
-def assert_same(left, right):
-    assert len(left) == len(right)
-    for a, b in zip(left, right, strict=True):
-        np.testing.assert_array_equal(a, b)
-
-
 def test_restore_into_a_fresh_gan_resumes_exactly(tmp_path, deterministic_ops):
     gan = smoke_gan(init_seed=0, gan_seed=1)
     step = gan.train_step  # eager: two steps cost less than tracing the step twice
     step(real_audio(0))
     path = tf.train.Checkpoint(gan=gan).save(str(tmp_path / "ckpt"))
-    saved = everything(gan)
+    saved = gan_state(gan)
     gan.reset_metrics()
     logs = {k: float(v) for k, v in step(real_audio(1)).items()}
-    after = everything(gan)
+    after = gan_state(gan)
 
     fresh = smoke_gan(init_seed=5, gan_seed=2)
-    assert not np.array_equal(everything(fresh)[0], saved[0])  # really a different start
+    assert not np.array_equal(gan_state(fresh)[0], saved[0])  # really a different start
     tf.train.Checkpoint(gan=fresh).restore(path).assert_consumed()
-    assert_same(everything(fresh), saved)
+    assert_same(gan_state(fresh), saved)
     fresh_logs = {k: float(v) for k, v in fresh.train_step(real_audio(1)).items()}
     assert fresh_logs == logs
-    assert_same(everything(fresh), after)
+    assert_same(gan_state(fresh), after)
 
 
 def test_generate_from_a_seed_or_from_latents():

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from model_state import assert_checkpoint_restores_every_weight
 
 from keras_avgan import networks, precision
 from keras_avgan.layers.pixel_norm import PixelNorm
@@ -92,12 +93,8 @@ def test_config_round_trip_gives_the_same_networks():
 
 
 def test_every_layer_is_in_a_tf_checkpoint(tmp_path):
-    d = GANSynthDiscriminator(**SMALL)
-    path = tf.train.Checkpoint(d=d).save(str(tmp_path / "ckpt"))
-    other = GANSynthDiscriminator(**SMALL)
-    tf.train.Checkpoint(d=other).restore(path).assert_consumed()
-    for a, b in zip(d.weights, other.weights, strict=True):
-        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert_checkpoint_restores_every_weight(GANSynthDiscriminator(**SMALL),
+                                            GANSynthDiscriminator(**SMALL), tmp_path)
 
 
 def test_mixed_bfloat16_keeps_samples_and_both_heads_float32():

@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 
 from keras_avgan import data as run_data
-from keras_avgan import latents, plots, runs
-from keras_avgan.builders import build_gan, load_synthesizer, synthesizer_for
+from keras_avgan import latents, networks, plots, runs
+from keras_avgan.builders import load_synthesizer
 from keras_avgan.errors import UserError
 from keras_avgan.evaluation import classifiers, metrics
 from keras_avgan.evaluation.reference import classifier_for, load_labelled_clips, user_classifier
+from keras_avgan.synthesis import Synthesizer
 
 EVAL_SEED = 2024  # generated samples are drawn from this seed, so reruns compare like with like
 SUPPORTED_KINDS = ("audio",)
@@ -83,7 +84,8 @@ def evaluate_run(run_dir, data: str | None = None, n: int = 1000, label_columns=
         reference[column], result.classifiers[column] = (
             user_classifier(classifier, labelled, column) if classifier
             else classifier_for(labelled, column, recipe, log=log))
-    untrained = synthesizer_for(recipe, build_gan(recipe, seed=EVAL_SEED).generator, run.root)
+    untrained = Synthesizer(networks.get_generator_builder(recipe.generator)(recipe),
+                            synthesizer.representation, synthesizer.conditions)
     made = {"untrained": generate_clips(untrained, recipe, n),
             "trained": generate_clips(synthesizer, recipe, n)}
     sources = {"real (held-out)": labelled.held_out,

@@ -14,8 +14,7 @@ samples, losses and the gradient penalty see float32 values.
 import keras
 
 from keras_avgan.errors import UserError
-from keras_avgan.layers.minibatch_stddev import MinibatchStddev
-from keras_avgan.networks.sequence import SequenceModel
+from keras_avgan.networks.sequence import CriticSequence, SequenceModel
 
 NUM_LAYERS = 5  # stride-2 layers: the start size is the output size / 2**5
 DIM_MUL = 16  # channel multiplier of the widest layer (next to the 4 x 4 start)
@@ -72,7 +71,7 @@ class SpecGANGenerator(SequenceModel):
 
 
 @keras.saving.register_keras_serializable(package="keras_avgan")
-class SpecGANDiscriminator(SequenceModel):
+class SpecGANDiscriminator(CriticSequence):
     """Spectrogram [B, height, width, channels] -> one float32 logit per example (linear)."""
 
     def __init__(self, height: int = 128, width: int = 128, channels: int = 1,
@@ -80,9 +79,6 @@ class SpecGANDiscriminator(SequenceModel):
                  **kwargs):
         super().__init__(**kwargs)
         start_size(height, width)  # validates the size; D ends at the same start grid
-        self.minibatch_stddev = minibatch_stddev
-        if minibatch_stddev:  # not in the paper: an option against dropped modes
-            self.stddev = MinibatchStddev(minibatch_stddev, name="minibatch_stddev")
         self.height, self.width, self.channels = height, width, channels
         self.model_dim, self.kernel_size = model_dim, kernel_size
         self.input_spec = keras.InputSpec(shape=(None, height, width, channels),
@@ -91,21 +87,14 @@ class SpecGANDiscriminator(SequenceModel):
         for i in range(NUM_LAYERS):
             setattr(self, f"down{i}", keras.layers.Conv2D(
                 model_dim * 2 ** i, kernel_size, strides=2, padding="same", name=f"down{i}"))
-        self.flatten = keras.layers.Flatten(name="flatten")
-        self.logit = keras.layers.Dense(1, dtype="float32", name="logit")
+        self._add_head(minibatch_stddev)
         self.build((None, height, width, channels))
 
     def _sequence(self):
         layers = []
         for i in range(NUM_LAYERS):
             layers += [getattr(self, f"down{i}"), self.leaky]
-        if self.minibatch_stddev:
-            layers.append(self.stddev)
-        return layers + [self.flatten, self.logit]
-
-    @property
-    def sample_shape(self):
-        return (1,)  # one critic logit per example
+        return layers + self._head()
 
     def get_config(self):
         return {**super().get_config(), "height": self.height, "width": self.width,

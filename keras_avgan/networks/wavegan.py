@@ -15,9 +15,8 @@ samples, losses and the gradient penalty see float32 values.
 import keras
 
 from keras_avgan.errors import UserError
-from keras_avgan.layers.minibatch_stddev import MinibatchStddev
 from keras_avgan.layers.phase_shuffle import PhaseShuffle
-from keras_avgan.networks.sequence import SequenceModel
+from keras_avgan.networks.sequence import CriticSequence, SequenceModel
 
 SLICE_LENS = (16384, 32768, 65536)
 PROJECT_LEN = 16  # time steps after the generator's Dense projection
@@ -97,7 +96,7 @@ class WaveGANGenerator(SequenceModel):
 
 
 @keras.saving.register_keras_serializable(package="keras_avgan")
-class WaveGANDiscriminator(SequenceModel):
+class WaveGANDiscriminator(CriticSequence):
     """Audio [B, slice_len, channels] -> one float32 logit per example (linear)."""
 
     def __init__(self, slice_len: int = 16384, model_dim: int = 64, channels: int = 1,
@@ -121,11 +120,7 @@ class WaveGANDiscriminator(SequenceModel):
             layer_seed = None if seed is None else seed + i
             setattr(self, f"shuffle{i}", PhaseShuffle(phase_shuffle, seed=layer_seed,
                                                       name=f"phase_shuffle{i}"))
-        self.minibatch_stddev = minibatch_stddev
-        if minibatch_stddev:  # not in the paper: an option against dropped modes
-            self.stddev = MinibatchStddev(minibatch_stddev, name="minibatch_stddev")
-        self.flatten = keras.layers.Flatten(name="flatten")
-        self.logit = keras.layers.Dense(1, dtype="float32", name="logit")
+        self._add_head(minibatch_stddev)
         self.build((None, slice_len, channels))
 
     def _sequence(self):
@@ -134,13 +129,7 @@ class WaveGANDiscriminator(SequenceModel):
             layers += [getattr(self, f"down{i}"), self.leaky]
             if i < self.num_shuffled:
                 layers.append(getattr(self, f"shuffle{i}"))
-        if self.minibatch_stddev:
-            layers.append(self.stddev)
-        return layers + [self.flatten, self.logit]
-
-    @property
-    def sample_shape(self):
-        return (1,)  # one critic logit per example
+        return layers + self._head()
 
     def get_config(self):
         return {**super().get_config(), "slice_len": self.slice_len,
