@@ -61,6 +61,7 @@ def audio_grid(clips: np.ndarray, sample_rate: int, out: Path, titles=None) -> P
                            vmin=-100, vmax=-10)
         spec_ax.set_ylabel("kHz", fontsize=6)
         spec_ax.tick_params(labelsize=6)
+    fig.tight_layout()  # titles of one row clear the tick labels of the row above
     return _save(fig, out)
 
 

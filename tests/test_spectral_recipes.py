@@ -190,8 +190,8 @@ def test_gansynth_converts_to_tflite_with_pitch_and_inversion(tmp_path):
     keras.utils.set_random_seed(0)  # the same weights whatever ran before
     generator = build_gan(recipe, seed=0).generator
     # An untrained GANSynth generator asks for magnitudes up to e^13 (tanh near 1 before
-    # GANSynth's scaling), whose float32 rounding alone is audible after inversion; a
-    # trained one stays in the range of real notes. Scale the output layer into that range.
+    # GANSynth's scaling); a trained one stays in the range of real notes. Scale the output
+    # layer into that range, so parity is checked on the outputs phones will get.
     kernel, bias = generator.to_output.get_weights()
     generator.to_output.set_weights([kernel * 0.1, np.array([-0.1, 0.0], np.float32)])
     form = representations.for_run(recipe, tmp_path)
