@@ -39,14 +39,14 @@ class ConditionalGAN(GAN):
     def __init__(self, generator, discriminator, *, latent_dim: int, latent_dist: str = "normal",
                  loss: str = "wgan-gp", d_steps: int = 5, gp_weight: float = 10.0,
                  seed: int | None = None, num_classes: int, ac_weight: float = 10.0,
-                 drift: float = 0.0, **kwargs):
+                 drift: float = 0.0, ac_on_fakes: bool = False, **kwargs):
         super().__init__(generator, discriminator, latent_dim=latent_dim,
                          latent_dist=latent_dist, loss=loss, d_steps=d_steps,
                          gp_weight=gp_weight, seed=seed, **kwargs)
         if num_classes < 2:
             raise ValueError(f"num_classes must be at least 2, got {num_classes}")
         self.num_classes, self.ac_weight = int(num_classes), float(ac_weight)
-        self.drift = float(drift)
+        self.drift, self.ac_on_fakes = float(drift), bool(ac_on_fakes)
         self.ac_d_tracker = keras.metrics.Mean(name="ac_loss_d")
         self.ac_g_tracker = keras.metrics.Mean(name="ac_loss_g")
         self.accuracy_tracker = keras.metrics.Mean(name="aux_accuracy_real")
@@ -59,7 +59,8 @@ class ConditionalGAN(GAN):
                    gp_weight=recipe.gp_weight, seed=seed,
                    num_classes=int(getattr(recipe, "num_classes", 0) or generator.num_classes),
                    ac_weight=float(getattr(recipe, "ac_weight", 10.0)),
-                   drift=float(getattr(recipe, "drift", 0.0)))
+                   drift=float(getattr(recipe, "drift", 0.0)),
+                   ac_on_fakes=bool(getattr(recipe, "ac_on_fakes", False)))
 
     # --- setup --------------------------------------------------------------------------
     def build_all(self):
@@ -135,7 +136,7 @@ class ConditionalGAN(GAN):
             logits, class_logits = self.discriminator(
                 keras.ops.concatenate([real, fake], axis=0), training=True)
             real_logits, fake_logits = keras.ops.split(logits, 2, axis=0)
-            real_classes, _ = keras.ops.split(class_logits, 2, axis=0)
+            real_classes, fake_classes = keras.ops.split(class_logits, 2, axis=0)
             d_loss = self._d_loss_fn(real_logits, fake_logits)
             if self.uses_gp:
                 gp = self._gradient_penalty(real, fake, batch)
@@ -144,6 +145,8 @@ class ConditionalGAN(GAN):
                 d_loss = d_loss + self.drift * keras.ops.mean(
                     keras.ops.square(keras.ops.cast(real_logits, "float32")))
             ac_loss = _cross_entropy(labels, real_classes)
+            if self.ac_on_fakes:
+                ac_loss = ac_loss + _cross_entropy(labels, fake_classes)
             d_loss = d_loss + self.ac_weight * ac_loss
             scaled = self.d_optimizer.scale_loss(self._loss_share(d_loss))
         self.d_optimizer.apply(tape.gradient(scaled, variables), variables)
@@ -183,4 +186,4 @@ class ConditionalGAN(GAN):
     # --- serialisation --------------------------------------------------------------------
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes,
-                "ac_weight": self.ac_weight, "drift": self.drift}
+                "ac_weight": self.ac_weight, "drift": self.drift, "ac_on_fakes": self.ac_on_fakes}

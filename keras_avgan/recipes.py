@@ -150,6 +150,7 @@ class SpectralRecipe(AudioRecipe):
     num_classes: int = 0  # conditional recipes: 0 takes the count from label_column's values
     ac_weight: float = 10.0  # AC-GAN: weight of the auxiliary classification loss
     drift: float = 0.0  # PGGAN's drift penalty on the critic's real logits
+    ac_on_fakes: bool = False  # AC-GAN as Odena et al.: D's classifier also learns fakes' labels
     fmap_max: int = 256  # GANSynth networks: widest layer
     convs_per_block: int = 2  # GANSynth networks: 3x3 convolutions per resolution
 

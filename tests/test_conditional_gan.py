@@ -15,11 +15,11 @@ from keras_avgan.networks.gansynth import GANSynthDiscriminator, GANSynthGenerat
 SMALL = {"num_classes": 3, "height": 32, "width": 64, "model_dim": 2, "convs_per_block": 1}
 
 
-def smoke_acgan(init_seed=0, gan_seed=0, d_steps=2):
+def smoke_acgan(init_seed=0, gan_seed=0, d_steps=2, ac_on_fakes=False):
     keras.utils.set_random_seed(init_seed)
     gan = ConditionalGAN(GANSynthGenerator(latent_dim=8, **SMALL), GANSynthDiscriminator(**SMALL),
                          latent_dim=8, d_steps=d_steps, seed=gan_seed, num_classes=3,
-                         drift=0.001)
+                         drift=0.001, ac_on_fakes=ac_on_fakes)
     gan.compile(keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.99),
                 keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.99))
     return gan
@@ -78,6 +78,21 @@ def test_restore_into_a_fresh_acgan_resumes_exactly(tmp_path, deterministic_ops)
         np.testing.assert_array_equal(a, b)
 
 
+def test_ac_on_fakes_adds_the_fakes_cross_entropy_to_the_critics_loss():
+    # d_steps=1 and equal seeds: both critics see the same real and fake batch in their one
+    # update, so the difference of ac_loss_d is the cross entropy of the fakes' class logits.
+    x, y = labelled(3)
+    gans = [smoke_acgan(d_steps=1, ac_on_fakes=flag) for flag in (False, True)]
+    fake = gans[1].generator([gans[1].sample_latents(4), y], training=True)
+    _, fake_classes = gans[1].discriminator(fake, training=True)
+    logs = [{k: float(v) for k, v in gan.train_step((x, y)).items()} for gan in
+            (smoke_acgan(d_steps=1, ac_on_fakes=flag) for flag in (False, True))]
+    expected = float(keras.ops.mean(keras.losses.sparse_categorical_crossentropy(
+        y, fake_classes, from_logits=True)))
+    assert logs[1]["ac_loss_d"] - logs[0]["ac_loss_d"] == pytest.approx(expected, rel=1e-4)
+    assert ConditionalGAN.from_config(gans[1].get_config()).ac_on_fakes
+
+
 def test_config_round_trip_and_from_recipe():
     gan = smoke_acgan()
     clone = ConditionalGAN.from_config(gan.get_config())
@@ -85,9 +100,10 @@ def test_config_round_trip_and_from_recipe():
     assert clone.generator.count_params() == gan.generator.count_params()
     recipe = types.SimpleNamespace(latent_dim=8, latent_dist="normal", loss="wgan-gp",
                                    d_steps=3, gp_weight=10.0, num_classes=3, ac_weight=2.0,
-                                   drift=0.001)
+                                   drift=0.001, ac_on_fakes=True)
     built = builders.SCHEMES["acgan"].from_recipe(gan.generator, gan.discriminator, recipe, 7)
     assert (built.d_steps, built.ac_weight, built.drift, built.seed) == (3, 2.0, 0.001, 7)
+    assert built.ac_on_fakes
 
 
 def test_generate_from_a_seed_or_latents_with_labels():
