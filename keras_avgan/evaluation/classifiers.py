@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_avgan.errors import UserError
+from keras_avgan.evaluation.augment import RandomNoiseFloor
 from keras_avgan.evaluation.features import LogMelSpectrogram
 
 EMBEDDING = "embedding"
@@ -67,12 +68,14 @@ def build_audio_classifier(num_classes: int, sample_rate: int = 16000, slice_len
                            widths=(32, 64, 128), embedding_dim: int = 128,
                            dropout: float = 0.3, seed: int = 0) -> keras.Model:
     """[B, slice_len, 1] audio in [-1, 1] -> [B, num_classes] logits, via an in-graph log-mel
-    spectrogram (64 bands, 40-7800 Hz; 64x64 for one 16384-sample second) and conv blocks."""
+    spectrogram (64 bands, 40-7800 Hz; 64x64 for one 16384-sample second) and conv blocks.
+    In training a random noise floor is added first (augment.py says why)."""
     _check_classes(num_classes)
     with _float32_policy():
         inputs = keras.Input((slice_len, 1), name="audio")
+        x = RandomNoiseFloor(seed=seed, name="noise_floor")(inputs)
         x = LogMelSpectrogram(sample_rate, frame_length, frame_step, num_mels,
-                              name="log_mel")(inputs)
+                              name="log_mel")(x)
         # Log-mel values sit far from zero mean and unit scale; BN learns the offset.
         x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name="input_norm")(x)
         features = _conv_blocks(x, widths, seed)

@@ -20,6 +20,9 @@ from pipelines import audio
 
 HELD_OUT_PERCENT = 20
 MAX_CLASSES = 64
+# Part of a cached classifier's name: bumped when the way classifiers are built or trained
+# changes, so a cache from an older version is retrained rather than reused (2: noise floor).
+CLASSIFIER_VERSION = 2
 
 
 @dataclass
@@ -110,7 +113,7 @@ def user_classifier(path: str, data: LabelledClips, column: str):
 
 def classifier_for(data: LabelledClips, column: str, recipe, epochs: int = 30, log=print):
     """The cached classifier for this dataset and column, trained on first use."""
-    path = cache_root() / f"{data.fingerprint}-{column}.keras"
+    path = cache_root() / f"{data.fingerprint}-{column}-v{CLASSIFIER_VERSION}.keras"
     info_path = path.with_suffix(".json")
     if path.is_file() and info_path.is_file():
         return classifiers.load_classifier(str(path)), json.loads(info_path.read_text())

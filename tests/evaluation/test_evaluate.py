@@ -32,7 +32,7 @@ def test_evaluate_scores_real_untrained_and_trained(trained_run, tmp_path, monke
     assert real["is_pitch"] > 1.5 * untrained["is_pitch"]
     assert real["fd_pitch"] < untrained["fd_pitch"]
     assert out.with_suffix(".png").is_file()
-    assert list((tmp_path / "cache").glob("classifiers/*-pitch.keras"))
+    assert list((tmp_path / "cache").glob("classifiers/*-pitch-v*.keras"))
 
     assert main(["evaluate", "--run-dir", str(run), "-n", "8"]) == 0
     assert "training the" not in capsys.readouterr().out  # the cached classifier is reused
