@@ -116,6 +116,9 @@ class AudioRecipe(Recipe):
             raise RecipeError(f"phase_shuffle must be >= 0, got {self.phase_shuffle}")
 
 
+# Every smoke run checkpoints, previews and logs within its few steps, so tests see them all.
+SMOKE_RUN_KEEPING = {"checkpoint_every": 2, "sample_every": 2, "log_every": 1}
+
 WAVEGAN = AudioRecipe(
     name="wavegan",
     summary="raw audio waveforms, 16384/32768/65536 samples (WaveGAN)",
@@ -123,8 +126,7 @@ WAVEGAN = AudioRecipe(
     pipeline="audio_slices",
     generator="wavegan_generator",
     discriminator="wavegan_discriminator",
-    smoke={"model_dim": 2, "batch_size": 4, "d_steps": 2, "steps": 4,
-           "checkpoint_every": 2, "sample_every": 2, "log_every": 1},
+    smoke={"model_dim": 2, "batch_size": 4, "d_steps": 2, "steps": 4, **SMOKE_RUN_KEEPING},
 )
 
 
@@ -191,7 +193,7 @@ SPECGAN = SpectralRecipe(
     representation="specgan",
     phase_shuffle=0,
     smoke={"model_dim": 2, "batch_size": 4, "d_steps": 2, "steps": 4, "slice_len": 4096,
-           "checkpoint_every": 2, "sample_every": 2, "log_every": 1},
+           **SMOKE_RUN_KEEPING},
 )
 
 # GANSynth's configuration (REFERENCE.md 1.3) at full resolution from the start, for 1-s
@@ -227,8 +229,7 @@ GANSYNTH = SpectralRecipe(
     model_dim=32,
     phase_shuffle=0,
     smoke={"model_dim": 2, "fmap_max": 8, "batch_size": 4, "steps": 4, "slice_len": 2048,
-           "n_fft": 128, "hop": 64, "latent_dim": 16, "checkpoint_every": 2, "sample_every": 2,
-           "log_every": 1},
+           "n_fft": 128, "hop": 64, "latent_dim": 16, **SMOKE_RUN_KEEPING},
 )
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in (WAVEGAN, SPECGAN, GANSYNTH)}
