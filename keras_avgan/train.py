@@ -30,8 +30,9 @@ class FitOptions:
 
 
 def fit(recipe: recipes.Recipe, data_arg: str, run_dir: str | Path,
-        options: FitOptions | None = None, out=sys.stdout) -> dict:
+        options: FitOptions | None = None, out=None) -> dict:
     """Train (or resume) a run; returns the last logged metrics."""
+    out = out or sys.stdout  # looked up per call: sys.stdout may be replaced after import
     options = options or FitOptions()
     if options.strategy != "default":
         raise UserError(f"--strategy {options.strategy} is not available yet; train on one "
