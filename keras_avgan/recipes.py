@@ -59,7 +59,9 @@ class Recipe:
     sample_every: int = 1000
     log_every: int = 50
     eval_every: int = 0  # 0: no evaluation during training
-    best_metric: str = "fd"  # what picks the best checkpoint: fd (lower) or is (higher)
+    # what picks the best checkpoint: fd (lower), is (higher), or accuracy (higher; the asked
+    # class heard, for generators conditioned on label_column)
+    best_metric: str = "fd"
     smoke: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False)
 
     def __post_init__(self):
@@ -69,7 +71,7 @@ class Recipe:
     def validate(self) -> None:
         _choice("loss", self.loss, LOSSES)
         _choice("latent_dist", self.latent_dist, ("uniform", "normal"))
-        _choice("best_metric", self.best_metric, ("fd", "is"))
+        _choice("best_metric", self.best_metric, ("fd", "is", "accuracy"))
         for key in ("latent_dim", "batch_size", "d_steps", "steps", "checkpoint_every",
                     "keep_checkpoints", "sample_every", "log_every"):
             if getattr(self, key) < 1:
@@ -81,6 +83,9 @@ class Recipe:
                               f"{self.lr_decay_steps}")
         if self.eval_every < 0:
             raise RecipeError(f"eval_every must be 0 (off) or positive, got {self.eval_every}")
+        if self.best_metric == "accuracy" and self.train_scheme != "acgan":
+            raise RecipeError("best_metric=accuracy scores a conditional generator; this "
+                              "recipe is unconditional: use best_metric=fd or is")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,6 +160,7 @@ class SpectralRecipe(AudioRecipe):
     ac_on_fakes: bool = False  # AC-GAN as Odena et al.: D's classifier also learns fakes' labels
     fmap_max: int = 256  # GANSynth networks: widest layer
     convs_per_block: int = 2  # GANSynth networks: 3x3 convolutions per resolution
+    condition_gain: float = 1.0  # GANSynth generator: the one-hot pitch's scale beside z
 
     @property
     def spec_height(self) -> int:

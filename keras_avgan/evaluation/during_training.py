@@ -2,9 +2,11 @@
 
 import json
 
+import numpy as np
 import tensorflow as tf
 
 from keras_avgan import runs
+from keras_avgan.errors import UserError
 from keras_avgan.evaluation import classifiers, metrics
 from keras_avgan.evaluation.evaluate import EVAL_SEED, generate_clips
 from keras_avgan.evaluation.reference import classifier_for, load_labelled_clips
@@ -17,7 +19,8 @@ SELECTION_SEED = EVAL_SEED + 1
 class BestKeeper:
     """Scores with the first label column's classifier; keeps the checkpoint with the lowest
     Frechet distance, or the highest Inception Score (`best_metric=is`, as WaveGAN's
-    reference code keeps its best)."""
+    reference code keeps its best), or for a generator conditioned on that column the highest
+    share of samples heard as the class asked for (`best_metric=accuracy`)."""
 
     def __init__(self, run: runs.RunDir, recipe, data_root, gan, synthesizer, n: int = 256,
                  log=print):
@@ -28,21 +31,40 @@ class BestKeeper:
         self.classifier, _ = classifier_for(self.data, self.column, recipe, log=log)
         self.train_act, _ = classifiers.classifier_outputs(self.classifier,
                                                            self.data.train[..., None])
+        # Class ids the generator was asked for -> this classifier's ids, when it is
+        # conditioned on the column being judged; None otherwise.
+        self.asked_to_column = _asked_to_column(synthesizer, self.data, self.column)
+        if recipe.best_metric == "accuracy" and self.asked_to_column is None:
+            raise UserError(f"best_metric=accuracy needs a generator conditioned on "
+                            f"label_column '{self.column}'; use best_metric=fd or is")
         self.key = f"{recipe.best_metric}_{self.column}"
-        self.sign = -1.0 if recipe.best_metric == "is" else 1.0  # compare as "lower is better"
+        # compare as "lower is better"
+        self.sign = 1.0 if recipe.best_metric == "fd" else -1.0
         self.manager = tf.train.CheckpointManager(tf.train.Checkpoint(gan=gan), str(run.best),
                                                   max_to_keep=1, checkpoint_name="best")
         record = run.best / "best.json"
         self.best = json.loads(record.read_text())[self.key] if record.is_file() else None
 
     def __call__(self, step: int) -> dict:
-        clips = generate_clips(self.synthesizer, self.recipe, self.n, seed=SELECTION_SEED).audio
-        act, logits = classifiers.classifier_outputs(self.classifier, clips[..., None])
+        made = generate_clips(self.synthesizer, self.recipe, self.n, seed=SELECTION_SEED)
+        act, logits = classifiers.classifier_outputs(self.classifier, made.audio[..., None])
         scores = {f"fd_{self.column}": metrics.frechet_distance(act, self.train_act),
                   f"is_{self.column}": metrics.inception_score(logits, splits=1)[0]}
+        if self.asked_to_column is not None:
+            scores[f"accuracy_{self.column}"] = metrics.classification_accuracy(
+                logits, self.asked_to_column[made.ids])
         if self.best is None or self.sign * scores[self.key] < self.sign * self.best:
             self.best = scores[self.key]
             self.manager.save(checkpoint_number=step)
             runs.atomic_write_text(self.run.best / "best.json",
                                    json.dumps({"step": step, **scores}, default=float) + "\n")
         return {f"eval/{k}": float(v) for k, v in scores.items()}
+
+
+def _asked_to_column(synthesizer, data, column):
+    """Array mapping the generator's class ids to the column classifier's, or None when the
+    generator is not conditioned on `column` (names missing from the data map to -1)."""
+    if not synthesizer.conditional or synthesizer.conditions.name != column:
+        return None
+    index = {name: i for i, name in enumerate(data.class_names[column])}
+    return np.array([index.get(name, -1) for name in synthesizer.conditions.classes])

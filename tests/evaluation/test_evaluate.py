@@ -79,3 +79,27 @@ def test_eval_every_keeps_a_best_checkpoint_that_generate_uses(tones_writer, tmp
             if "eval/is_pitch" in line]
     best = json.loads((by_is / "best" / "best.json").read_text())
     assert best["step"] == max(rows, key=lambda row: row["eval/is_pitch"])["step"]
+
+
+def test_a_conditional_run_keeps_its_best_checkpoint_by_the_asked_class_heard(
+        tones_writer, tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_AVGAN_CACHE", str(tmp_path / "cache"))
+    data = tones_writer(tmp_path / "tones", count=20)
+    run = tmp_path / "run"
+    assert main(["fit", "--recipe", "gansynth", "--smoke", "--data", str(data), "--run-dir",
+                 str(run), "--steps", "3", "--eval-every", "1",
+                 "--set", "best_metric=accuracy"]) == 0
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").open()
+            if "eval/accuracy_pitch" in line]
+    assert len(rows) == 3 and all(0.0 <= row["eval/accuracy_pitch"] <= 1.0 for row in rows)
+    best = json.loads((run / "best" / "best.json").read_text())
+    first_best = max(rows, key=lambda row: row["eval/accuracy_pitch"])  # ties: the earliest
+    assert best["step"] == first_best["step"]
+    assert best["accuracy_pitch"] == first_best["eval/accuracy_pitch"]
+
+
+def test_best_metric_accuracy_is_refused_for_an_unconditional_recipe(tmp_path, capsys):
+    assert main(["fit", "--recipe", "wavegan", "--smoke", "--data", "demo", "--run-dir",
+                 str(tmp_path / "run"), "--set", "best_metric=accuracy"]) == 2
+    assert "best_metric=accuracy" in capsys.readouterr().err
+
