@@ -59,6 +59,23 @@ def test_the_pitch_changes_the_output():
     assert not np.allclose(a, b)
 
 
+def test_condition_gain_scales_the_one_hot_as_the_projection_sees_it():
+    # gain g on the one-hot == gain 1 with the projection's one-hot rows multiplied by g.
+    z, pitch = keras.random.normal((2, 8), seed=3), tf.constant([1, 2])
+    scaled = small_generator(condition_gain=16.0)
+    plain = small_generator()
+    plain.set_weights(scaled.get_weights())
+    kernel = plain.project.kernel
+    kernel.assign(tf.concat([kernel[:8], 16.0 * kernel[8:]], axis=0))
+    np.testing.assert_allclose(np.asarray(scaled([z, pitch])), np.asarray(plain([z, pitch])),
+                               rtol=1e-4, atol=1e-6)
+    # gain 0 takes the pitch out altogether
+    deaf = small_generator(condition_gain=0.0)
+    np.testing.assert_array_equal(np.asarray(deaf([z[:1], tf.constant([0])])),
+                                  np.asarray(deaf([z[:1], tf.constant([2])])))
+    assert GANSynthGenerator.from_config(scaled.get_config()).condition_gain == 16.0
+
+
 def test_pixel_norm_gives_unit_rms_per_position_and_survives_float16():
     x = tf.constant([[[3.0, 4.0]], [[0.0, 0.0]]])
     out = np.asarray(PixelNorm()(x))

@@ -50,10 +50,11 @@ class GANSynthGenerator(keras.Model):
 
     def __init__(self, latent_dim: int = 256, num_classes: int = 61, height: int = 128,
                  width: int = 256, channels: int = 2, model_dim: int = 32, fmap_max: int = 256,
-                 convs_per_block: int = 2, **kwargs):
+                 convs_per_block: int = 2, condition_gain: float = 1.0, **kwargs):
         super().__init__(**kwargs)
         start_h, start_w = start_size(height, width)
         self.latent_dim, self.num_classes = latent_dim, num_classes
+        self.condition_gain = float(condition_gain)
         self.height, self.width, self.channels = height, width, channels
         self.model_dim, self.fmap_max, self.convs_per_block = model_dim, fmap_max, convs_per_block
         self.sample_shape = (height, width, channels)
@@ -92,7 +93,7 @@ class GANSynthGenerator(keras.Model):
     def call(self, inputs, training=False):
         z, pitch = inputs
         one_hot = keras.ops.one_hot(keras.ops.cast(pitch, "int32"), self.num_classes,
-                                    dtype=z.dtype)
+                                    dtype=z.dtype) * self.condition_gain
         x = keras.ops.concatenate([z, one_hot], axis=-1)
         for layer in self._sequence():
             x = layer(x, training=training)
@@ -105,7 +106,8 @@ class GANSynthGenerator(keras.Model):
         return {**super().get_config(), "latent_dim": self.latent_dim,
                 "num_classes": self.num_classes, "height": self.height, "width": self.width,
                 "channels": self.channels, "model_dim": self.model_dim,
-                "fmap_max": self.fmap_max, "convs_per_block": self.convs_per_block}
+                "fmap_max": self.fmap_max, "convs_per_block": self.convs_per_block,
+                "condition_gain": self.condition_gain}
 
 
 @keras.saving.register_keras_serializable(package="keras_avgan")
@@ -185,7 +187,8 @@ def _common(recipe) -> dict:
 
 
 def build_gansynth_generator(recipe) -> GANSynthGenerator:
-    return GANSynthGenerator(latent_dim=recipe.latent_dim, name="generator", **_common(recipe))
+    return GANSynthGenerator(latent_dim=recipe.latent_dim, name="generator", **_common(recipe),
+                             condition_gain=float(getattr(recipe, "condition_gain", 1.0)))
 
 
 def build_gansynth_discriminator(recipe) -> GANSynthDiscriminator:
