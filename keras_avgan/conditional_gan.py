@@ -10,8 +10,9 @@ Losses (E = batch mean, CE = softmax cross-entropy from logits, all float32):
   L_G = adv_G(D(G(z, y'))) + ac_weight * CE(G(z, y'), y')
 - adv is the recipe's loss pair; the gradient penalty uses the critic logit only.
 - drift is PGGAN's term keeping the critic's output near 0 (GANSynth: 0.001).
-- D's classifier is trained on REAL examples only, so it never learns the labels of G's
-  poor early samples; G is then pushed toward what real examples of a class look like.
+- With `ac_on_fakes` (TF-GAN's AC-GAN loss, which GANSynth trains with) D's classifier
+  also learns the fakes' labels: + ac_weight * CE(G(z, y), y) on L_D. Without it, it learns
+  from real examples only, never from the labels of G's poor early samples.
 - In a D update the fakes get the chunk's real labels: same class mix in both halves of
   D's batch, drawn in proportion to the data's label frequencies (as GANSynth does).
 - The G update draws its labels by shuffling all d_steps * B labels of the step and taking
