@@ -69,7 +69,11 @@ class GANSynthSpectrogram:
                                                   if_floor_db=self.if_floor_db)
 
     def to_audio(self, outputs):
-        clips = spectral_gansynth.gansynth_to_audio(outputs, **self.options)
+        # wrap=False: the first frames' share of the window that circular framing took from
+        # the tail is dropped, not added back onto it. For a note the tail is silent, so the
+        # real clips come back as before; a generator's first frames spread its attack over
+        # that share, which wrapped back is a click at the end louder than the note.
+        clips = spectral_gansynth.gansynth_to_audio(outputs, **self.options, wrap=False)
         return audio.peak_normalize(clips, axis=-1) if self.normalize else clips
 
 
