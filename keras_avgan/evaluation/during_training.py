@@ -2,13 +2,11 @@
 
 import json
 
-import numpy as np
 import tensorflow as tf
 
 from keras_avgan import runs
-from keras_avgan.errors import UserError
 from keras_avgan.evaluation import classifiers, metrics
-from keras_avgan.evaluation.evaluate import EVAL_SEED, generate_clips
+from keras_avgan.evaluation.evaluate import EVAL_SEED, class_ids, generate_clips
 from keras_avgan.evaluation.reference import classifier_for, load_labelled_clips
 
 # Not the seed `evaluate` scores with: picking the best checkpoint on the very samples that
@@ -31,12 +29,12 @@ class BestKeeper:
         self.classifier, _ = classifier_for(self.data, self.column, recipe, log=log)
         self.train_act, _ = classifiers.classifier_outputs(self.classifier,
                                                            self.data.train[..., None])
-        # Class ids the generator was asked for -> this classifier's ids, when it is
-        # conditioned on the column being judged; None otherwise.
-        self.asked_to_column = _asked_to_column(synthesizer, self.data, self.column)
-        if recipe.best_metric == "accuracy" and self.asked_to_column is None:
-            raise UserError(f"best_metric=accuracy needs a generator conditioned on "
-                            f"label_column '{self.column}'; use best_metric=fd or is")
+        # A conditional generator's class ids -> this classifier's. Its condition is
+        # label_column, the column judged here (the recipe refuses best_metric=accuracy
+        # without one).
+        self.asked_to_column = (class_ids(self.data.class_names[self.column],
+                                          synthesizer.conditions.classes)
+                                if synthesizer.conditional else None)
         self.key = f"{recipe.best_metric}_{self.column}"
         # compare as "lower is better"
         self.sign = 1.0 if recipe.best_metric == "fd" else -1.0
@@ -60,11 +58,3 @@ class BestKeeper:
                                    json.dumps({"step": step, **scores}, default=float) + "\n")
         return {f"eval/{k}": float(v) for k, v in scores.items()}
 
-
-def _asked_to_column(synthesizer, data, column):
-    """Array mapping the generator's class ids to the column classifier's, or None when the
-    generator is not conditioned on `column` (names missing from the data map to -1)."""
-    if not synthesizer.conditional or synthesizer.conditions.name != column:
-        return None
-    index = {name: i for i, name in enumerate(data.class_names[column])}
-    return np.array([index.get(name, -1) for name in synthesizer.conditions.classes])

@@ -37,6 +37,12 @@ def generate_clips(synthesizer, recipe, n: int, seed: int = EVAL_SEED):
     return synthesizer(z)
 
 
+def class_ids(class_names, names) -> np.ndarray:
+    """The classifier's id of each class name in `names`; -1 for one the data lacks."""
+    index = {c: i for i, c in enumerate(class_names)}
+    return np.array([index.get(c, -1) for c in names])
+
+
 def score_sources(sources: dict, reference, refs_data, columns, asked=None) -> dict:
     """IS/FD/KID per label column and nearest-neighbour distances for each source of clips.
 
@@ -55,8 +61,7 @@ def score_sources(sources: dict, reference, refs_data, columns, asked=None) -> d
             scores[name][f"fd_{column}"] = metrics.frechet_distance(act, train_act)
             scores[name][f"kid_{column}"] = metrics.kernel_distance(act, train_act)
             if name in asked and asked[name][0] == column:
-                index = {c: i for i, c in enumerate(refs_data.class_names[column])}
-                wanted = np.array([index.get(c, -1) for c in asked[name][1]])
+                wanted = class_ids(refs_data.class_names[column], asked[name][1])
                 scores[name][f"accuracy_{column}"] = metrics.classification_accuracy(
                     logits, wanted)
             if column == columns[0]:
