@@ -49,6 +49,19 @@ def test_nearest_neighbour_upsampling_and_post_filter():
     assert tuple(post.kernel.shape) == (512, 2, 2) and not post.use_bias
 
 
+@pytest.mark.parametrize("length", [512, 5, 16])
+def test_post_filter_starts_as_pass_through(length):
+    # The post-filter begins as the identity: the generator's first outputs are those of the
+    # plain generator, not a random 512-tap filtering of them. Odd and even lengths both centre.
+    g = WaveGANGenerator(model_dim=2, post_filter=True, post_filter_len=length, channels=2)
+    x = _z(2)
+    for layer in g._sequence()[:-1]:
+        x = layer(x)
+    unfiltered = keras.ops.convert_to_numpy(x)
+    assert np.abs(unfiltered).max() > 0.01  # a real signal, not zeros passing through
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(g(_z(2))), unfiltered, atol=1e-6)
+
+
 def test_get_config_round_trip_keeps_architecture():
     g = WaveGANGenerator(latent_dim=8, slice_len=32768, model_dim=2, kernel_len=5,
                          upsample="nn", post_filter=True, post_filter_len=16)

@@ -34,6 +34,21 @@ def layout(slice_len: int) -> tuple[int, tuple[int, ...]]:
 
 
 @keras.saving.register_keras_serializable(package="keras_avgan")
+class PassThrough(keras.initializers.Initializer):
+    """A [length, channels, channels] conv kernel whose centre tap copies each channel to itself.
+
+    The post-filter starts as the identity, so training begins from the plain generator. The
+    reference initialises it at random, which makes the first samples a 512-tap random filter of
+    the generator's output; on the demo notes that start cost several hundred steps.
+    """
+
+    def __call__(self, shape, dtype=None):
+        length, channels_in, channels_out = shape
+        centre = keras.ops.one_hot((length - 1) // 2, length, dtype=dtype)  # "same" padding
+        return centre[:, None, None] * keras.ops.eye(channels_in, channels_out, dtype=dtype)
+
+
+@keras.saving.register_keras_serializable(package="keras_avgan")
 class WaveGANGenerator(SequenceModel):
     """z in [-1, 1]^latent_dim -> audio [B, slice_len, channels] in [-1, 1]."""
 
@@ -70,7 +85,8 @@ class WaveGANGenerator(SequenceModel):
         self.tanh = keras.layers.Activation("tanh", dtype="float32", name="tanh")
         if post_filter:
             self.post = keras.layers.Conv1D(channels, post_filter_len, padding="same",
-                                            use_bias=False, dtype="float32", name="post_filter")
+                                            use_bias=False, dtype="float32", name="post_filter",
+                                            kernel_initializer=PassThrough())
         self.build((None, latent_dim))
 
     def _sequence(self):
