@@ -57,4 +57,3 @@ class BestKeeper:
             runs.atomic_write_text(self.run.best / "best.json",
                                    json.dumps({"step": step, **scores}, default=float) + "\n")
         return {f"eval/{k}": float(v) for k, v in scores.items()}
-
