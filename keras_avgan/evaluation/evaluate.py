@@ -11,7 +11,7 @@ from keras_avgan import data as run_data
 from keras_avgan import latents, networks, plots, runs
 from keras_avgan.builders import load_synthesizer
 from keras_avgan.errors import UserError
-from keras_avgan.evaluation import classifiers, metrics
+from keras_avgan.evaluation import classifiers, metrics, tonality
 from keras_avgan.evaluation.reference import classifier_for, load_labelled_clips, user_classifier
 from keras_avgan.synthesis import Synthesizer
 
@@ -104,6 +104,9 @@ def evaluate_run(run_dir, data: str | None = None, n: int = 1000, label_columns=
             asked["real (held-out)"] = (name, [labelled.class_names[name][i]
                                                for i in labelled.labels_held_out[name]])
     result.scores = score_sources(sources, reference, labelled, columns, asked)
+    for name, clips in sources.items():  # classifier-free: noise where the partials are
+        result.scores[name]["spectral_flatness"] = tonality.spectral_flatness(
+            clips, recipe.sample_rate)
     figure = Path(json_out).with_suffix(".png") if json_out else run.root / "evaluation.png"
     plots.audio_comparison(labelled.held_out[:4], sources["trained"][:4], recipe.sample_rate,
                            figure)
@@ -135,5 +138,7 @@ def format_table(result: Evaluation) -> str:
     lines.append("is_*: higher is better; fd_*, kid_*: lower is better. nn_to_train: mean distance "
                  "to the nearest training clip (far below real's: memorisation); nn_within: to "
                  "the nearest other sample (near 0: collapse); accuracy_*: share of samples "
-                 "heard as the class they were asked for (conditional recipes)")
+                 "heard as the class they were asked for (conditional recipes); "
+                 "spectral_flatness: noisiness at 50-2000 Hz (near 0: clean partials, 0.56: "
+                 "white noise; compare with real's)")
     return "\n".join(lines)

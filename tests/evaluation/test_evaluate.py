@@ -31,6 +31,8 @@ def test_evaluate_scores_real_untrained_and_trained(trained_run, tmp_path, monke
     assert result["classifiers"]["pitch"]["held_out_accuracy"] >= 0.8
     assert real["is_pitch"] > 1.5 * untrained["is_pitch"]
     assert real["fd_pitch"] < untrained["fd_pitch"]
+    # Clean tones against an untrained generator's noise.
+    assert real["spectral_flatness"] < 0.01 < untrained["spectral_flatness"]
     assert out.with_suffix(".png").is_file()
     assert list((tmp_path / "cache").glob("classifiers/*-pitch-v*.keras"))
 
