@@ -12,7 +12,7 @@ DEMO_STEPS ?= 900
 DEMO_SET ?= model_dim=8 batch_size=16 d_learning_rate=5e-4 g_learning_rate=5e-4 \
     checkpoint_every=100 sample_every=300
 
-.PHONY: install demo test bench bench-quality lint clean
+.PHONY: install demo test bench bench-quality bench-judge lint clean
 
 install: $(STAMP)
 
@@ -38,6 +38,9 @@ bench: install
 
 bench-quality: install
 	$(BIN)/python benchmarks/quality.py
+
+bench-judge: install
+	$(BIN)/python benchmarks/judge_noise.py
 
 lint: install
 	$(BIN)/ruff check keras_avgan pipelines tests benchmarks

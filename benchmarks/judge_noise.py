@@ -1,0 +1,56 @@
+"""How the family judge hears noisy notes (`make bench-judge`): real held-out demo notes with
+white noise added at falling levels, scored by the cached family classifier `evaluate` uses.
+
+A generator's notes are judged by this classifier, so this shows which families a given
+amount of in-band noise turns into which, next to the spectral flatness that noise gives.
+"""
+
+import os
+import sys
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from keras_avgan import data as run_data  # noqa: E402
+from keras_avgan import recipes  # noqa: E402
+from keras_avgan.evaluation import classifiers, metrics, tonality  # noqa: E402
+from keras_avgan.evaluation.reference import classifier_for, load_labelled_clips  # noqa: E402
+
+COLUMN = "family"
+LEVELS_DB = (None, 30, 20, 15, 10)  # noise this far under each note's RMS; None: clean
+SOUNDING = 0.8  # demo notes are released at 80 % of their length: the RMS is of the note
+
+
+def main() -> int:
+    recipe = recipes.apply_overrides(recipes.get_recipe("wavegan"), [f"label_column={COLUMN}"])
+    labelled = load_labelled_clips(run_data.resolve_path(recipe, "demo"), recipe, [COLUMN])
+    model, info = classifier_for(labelled, COLUMN, recipe)
+    names = labelled.class_names[COLUMN]
+    truth = labelled.labels_held_out[COLUMN]
+    notes = labelled.held_out
+    rms = np.sqrt(np.mean(notes[:, : int(SOUNDING * notes.shape[1])] ** 2, axis=1,
+                          keepdims=True))
+    noise = np.random.default_rng(0).normal(size=notes.shape)
+    print(f"{len(notes)} held-out demo notes; '{COLUMN}' classifier, held-out accuracy "
+          f"{info['held_out_accuracy']:.3f}")
+    print("noise under the note | spectral flatness | family IS | kept | what each family "
+          "is heard as")
+    for level in LEVELS_DB:
+        clips = notes if level is None else notes + noise * rms * 10 ** (-level / 20)
+        clips = clips.astype(np.float32)
+        _, logits = classifiers.classifier_outputs(model, clips[..., None])
+        heard = logits.argmax(axis=1)
+        moves = "; ".join(
+            f"{names[c]} -> " + ", ".join(f"{names[h]} {n}" for h, n in
+                                          zip(*np.unique(heard[truth == c], return_counts=True)))
+            for c in range(len(names)))
+        label = "none" if level is None else f"{level} dB"
+        print(f"{label:>20} | {tonality.spectral_flatness(clips, recipe.sample_rate):17.3g} | "
+              f"{metrics.inception_score(logits, splits=1)[0]:9.2f} | "
+              f"{np.mean(heard == truth):4.2f} | {moves}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
