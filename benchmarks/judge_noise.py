@@ -22,6 +22,11 @@ LEVELS_DB = (None, 30, 20, 15, 10)  # noise this far under each note's RMS; None
 SOUNDING = 0.8  # demo notes are released at 80 % of their length: the RMS is of the note
 
 
+def _counts(ids, names) -> str:
+    values, counts = np.unique(ids, return_counts=True)
+    return ", ".join(f"{names[v]} {n}" for v, n in zip(values, counts, strict=True))
+
+
 def main() -> int:
     recipe = recipes.apply_overrides(recipes.get_recipe("wavegan"), [f"label_column={COLUMN}"])
     labelled = load_labelled_clips(run_data.resolve_path(recipe, "demo"), recipe, [COLUMN])
@@ -41,10 +46,8 @@ def main() -> int:
         clips = clips.astype(np.float32)
         _, logits = classifiers.classifier_outputs(model, clips[..., None])
         heard = logits.argmax(axis=1)
-        moves = "; ".join(
-            f"{names[c]} -> " + ", ".join(f"{names[h]} {n}" for h, n in
-                                          zip(*np.unique(heard[truth == c], return_counts=True)))
-            for c in range(len(names)))
+        moves = "; ".join(f"{name} -> {_counts(heard[truth == c], names)}"
+                          for c, name in enumerate(names))
         label = "none" if level is None else f"{level} dB"
         print(f"{label:>20} | {tonality.spectral_flatness(clips, recipe.sample_rate):17.3g} | "
               f"{metrics.inception_score(logits, splits=1)[0]:9.2f} | "
