@@ -4,8 +4,9 @@ The classifier scores say *that* generated notes are heard as the wrong family; 
 one reason why without any classifier. It is the geometric over the arithmetic mean of the
 power spectrum (Wiener entropy): near 0 for a few clean partials, about exp(-Euler gamma) =
 0.56 for white noise, whose periodogram bins are exponentially distributed. On the demo
-notes, real clips score about 1e-4 and real clips with white noise 20 dB under them about 8e-3,
-which is already enough noise to turn the family classifier's organ and reed into brass.
+notes, real clips score about 1e-5 and real clips with white noise 20 dB under them about
+0.05, which is already enough noise to turn half the family classifier's organ and reed
+into brass (`make bench-judge`).
 """
 
 import numpy as np
