@@ -16,10 +16,10 @@ from keras_avgan import data as run_data  # noqa: E402
 from keras_avgan import recipes  # noqa: E402
 from keras_avgan.evaluation import classifiers, metrics, tonality  # noqa: E402
 from keras_avgan.evaluation.reference import classifier_for, load_labelled_clips  # noqa: E402
+from pipelines.demo import RELEASE_AT  # noqa: E402
 
 COLUMN = "family"
 LEVELS_DB = (None, 30, 20, 15, 10)  # noise this far under each note's RMS; None: clean
-SOUNDING = 0.8  # demo notes are released at 80 % of their length: the RMS is of the note
 
 
 def _counts(ids, names) -> str:
@@ -28,13 +28,14 @@ def _counts(ids, names) -> str:
 
 
 def main() -> int:
-    recipe = recipes.apply_overrides(recipes.get_recipe("wavegan"), [f"label_column={COLUMN}"])
+    recipe = recipes.get_recipe("wavegan")  # its sample rate and slice length read the notes
     labelled = load_labelled_clips(run_data.resolve_path(recipe, "demo"), recipe, [COLUMN])
     model, info = classifier_for(labelled, COLUMN, recipe)
     names = labelled.class_names[COLUMN]
     truth = labelled.labels_held_out[COLUMN]
     notes = labelled.held_out
-    rms = np.sqrt(np.mean(notes[:, : int(SOUNDING * notes.shape[1])] ** 2, axis=1,
+    # RMS of the sounding note, not of its release and silence
+    rms = np.sqrt(np.mean(notes[:, : int(RELEASE_AT * recipe.sample_rate)] ** 2, axis=1,
                           keepdims=True))
     noise = np.random.default_rng(0).normal(size=notes.shape)
     print(f"{len(notes)} held-out demo notes; '{COLUMN}' classifier, held-out accuracy "

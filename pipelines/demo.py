@@ -23,13 +23,13 @@ FAMILIES = ("string", "mallet", "reed", "organ", "brass")
 DIGITS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
 LABELS_FILE = "labels.csv"
 MARKER = "demo.json"  # kind, seed and file count; present only in a finished build
+RELEASE_AT = 0.8  # seconds into a note at which it is released (80 % of a one-second note)
 
 
 def _adsr(attack, decay, sustain, release, length=NOTE_SAMPLES):
-    """Piecewise-linear envelope in samples; the note is released at 80% of its length."""
+    """Piecewise-linear envelope in samples; the note is released RELEASE_AT seconds in."""
     t = np.arange(length) / RATE
-    off = 0.8
-    env = np.interp(t, [0, attack, attack + decay, off, off + release],
+    env = np.interp(t, [0, attack, attack + decay, RELEASE_AT, RELEASE_AT + release],
                     [0, 1, sustain, sustain, 0], right=0.0)
     return env
 
