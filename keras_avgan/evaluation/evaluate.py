@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import keras
 import numpy as np
 
 from keras_avgan import data as run_data
@@ -41,6 +42,14 @@ def class_ids(class_names, names) -> np.ndarray:
     """The classifier's id of each class name in `names`; -1 for one the data lacks."""
     index = {c: i for i, c in enumerate(class_names)}
     return np.array([index.get(c, -1) for c in names])
+
+
+def untrained_like(synthesizer: Synthesizer, recipe) -> Synthesizer:
+    """The recipe's generator freshly initialised, always from the same seed, so the floor
+    does not move from one evaluation to the next."""
+    keras.utils.set_random_seed(EVAL_SEED)
+    return Synthesizer(networks.get_generator_builder(recipe.generator)(recipe),
+                       synthesizer.representation, synthesizer.conditions)
 
 
 def score_sources(sources: dict, reference, refs_data, columns, asked=None) -> dict:
@@ -89,9 +98,7 @@ def evaluate_run(run_dir, data: str | None = None, n: int = 1000, label_columns=
         reference[column], result.classifiers[column] = (
             user_classifier(classifier, labelled, column) if classifier
             else classifier_for(labelled, column, recipe, log=log))
-    untrained = Synthesizer(networks.get_generator_builder(recipe.generator)(recipe),
-                            synthesizer.representation, synthesizer.conditions)
-    made = {"untrained": generate_clips(untrained, recipe, n),
+    made = {"untrained": generate_clips(untrained_like(synthesizer, recipe), recipe, n),
             "trained": generate_clips(synthesizer, recipe, n)}
     sources = {"real (held-out)": labelled.held_out,
                **{name: m.audio for name, m in made.items()}}

@@ -36,8 +36,12 @@ def test_evaluate_scores_real_untrained_and_trained(trained_run, tmp_path, monke
     assert out.with_suffix(".png").is_file()
     assert list((tmp_path / "cache").glob("classifiers/*-pitch-v*.keras"))
 
-    assert main(["evaluate", "--run-dir", str(run), "-n", "8"]) == 0
+    again = tmp_path / "again.json"
+    assert main(["evaluate", "--run-dir", str(run), "-n", "24", "--json", str(again)]) == 0
     assert "training the" not in capsys.readouterr().out  # the cached classifier is reused
+    # The floor is the same untrained generator every time, so reruns compare like with like.
+    assert json.loads(again.read_text())["scores"]["untrained"] == untrained
+    assert main(["evaluate", "--run-dir", str(run), "-n", "8"]) == 0
     assert (run / "evaluation.json").is_file()
 
 
