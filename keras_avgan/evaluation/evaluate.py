@@ -46,7 +46,8 @@ def class_ids(class_names, names) -> np.ndarray:
 
 def untrained_like(synthesizer: Synthesizer, recipe) -> Synthesizer:
     """The recipe's generator freshly initialised, always from the same seed, so the floor
-    does not move from one evaluation to the next."""
+    does not move from one evaluation to the next. Keras initialisers draw from the global
+    generators, so this reseeds Python's, NumPy's and TF's, as `fit` does with its seed."""
     keras.utils.set_random_seed(EVAL_SEED)
     return Synthesizer(networks.get_generator_builder(recipe.generator)(recipe),
                        synthesizer.representation, synthesizer.conditions)
