@@ -33,7 +33,7 @@ def build_gan(recipe: recipes.Recipe, seed: int | None = None):
     return scheme(
         generator, discriminator, latent_dim=recipe.latent_dim, latent_dist=recipe.latent_dist,
         loss=recipe.loss, d_steps=recipe.d_steps, gp_weight=recipe.gp_weight, seed=seed,
-        **average,
+        r1_gamma=recipe.r1_gamma, **average,
     )
 
 

@@ -12,6 +12,11 @@ paper's code calls D twice, drawing a shift for each; both are valid random shif
 All randomness (z, gradient-penalty alpha) comes from a SeedGenerator the GAN owns, whose
 state is in the checkpoint, so a resumed run draws what the uninterrupted run would have.
 
+With `r1_gamma` > 0 each D update also pays gamma / 2 times the R1 penalty, the squared
+norm of D's input gradient on the real chunk (an extra D pass on it). Unlike WGAN-GP's
+penalty it is zero-centred; with the non-saturating loss it is the regulariser
+StyleGAN uses (see the README for what it did to WaveGAN on the demo notes).
+
 With `ema_decay` > 0 a second generator keeps an exponential moving average of the trained
 one's weights (as GANSynth and PGGAN do); it is what previews, evaluation and exports use
 (`inference_generator`), since the averaged weights swing less from step to step.
@@ -29,7 +34,7 @@ class GAN(keras.Model):
     def __init__(self, generator, discriminator, *, latent_dim: int, latent_dist: str = "uniform",
                  loss: str = "wgan-gp", d_steps: int = 5, gp_weight: float = 10.0,
                  seed: int | None = None, generator_ema=None, ema_decay: float = 0.0,
-                 **kwargs):
+                 r1_gamma: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         if (generator_ema is None) != (ema_decay == 0.0) or not 0.0 <= ema_decay < 1.0:
             raise ValueError("pass generator_ema (a second generator of the same architecture) "
@@ -38,6 +43,8 @@ class GAN(keras.Model):
             raise ValueError(f"latent_dist must be 'uniform' or 'normal', got {latent_dist!r}")
         if d_steps < 1:
             raise ValueError(f"d_steps must be at least 1, got {d_steps}")
+        if r1_gamma < 0:
+            raise ValueError(f"r1_gamma must be 0 (off) or positive, got {r1_gamma}")
         self.generator = generator
         self.discriminator = discriminator
         self.generator_ema, self.ema_decay = generator_ema, float(ema_decay)
@@ -46,6 +53,7 @@ class GAN(keras.Model):
         pair = losses.get_loss(loss)
         self._g_loss_fn, self._d_loss_fn = pair.generator, pair.discriminator
         self.uses_gp = pair.uses_gradient_penalty
+        self.r1_gamma = float(r1_gamma)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.seed_checkpoint = checkpointed_seed(self.seed_generator)
@@ -55,6 +63,7 @@ class GAN(keras.Model):
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.gp_tracker = keras.metrics.Mean(name="gp")
         self.w_dist_tracker = keras.metrics.Mean(name="w_dist")
+        self.r1_tracker = keras.metrics.Mean(name="r1")
         self.build_all()
         if generator_ema is not None:
             for average, weight in zip(generator_ema.weights, generator.weights, strict=True):
@@ -107,7 +116,8 @@ class GAN(keras.Model):
     @property
     def metrics(self):
         trackers = [self.d_loss_tracker, self.g_loss_tracker]
-        return trackers + ([self.gp_tracker, self.w_dist_tracker] if self.uses_gp else [])
+        trackers += [self.gp_tracker, self.w_dist_tracker] if self.uses_gp else []
+        return trackers + ([self.r1_tracker] if self.r1_gamma else [])
 
     # --- sampling -------------------------------------------------------------------------
     def call(self, z, training=False):
@@ -187,9 +197,14 @@ class GAN(keras.Model):
             if self.uses_gp:
                 gp = self._gradient_penalty(real, fake, batch)
                 d_loss = d_loss + self.gp_weight * gp
+            if self.r1_gamma:
+                r1 = losses.r1_penalty(lambda x: self.discriminator(x, training=True), real)
+                d_loss = d_loss + 0.5 * self.r1_gamma * r1
             scaled = self.d_optimizer.scale_loss(self._loss_share(d_loss))
         self.d_optimizer.apply(tape.gradient(scaled, variables), variables)
         self.d_loss_tracker.update_state(d_loss)
+        if self.r1_gamma:
+            self.r1_tracker.update_state(r1)
         if self.uses_gp:
             self.gp_tracker.update_state(gp)
             self.w_dist_tracker.update_state(
@@ -219,7 +234,7 @@ class GAN(keras.Model):
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
             "latent_dim": self.latent_dim, "latent_dist": self.latent_dist,
             "loss": self.loss_name, "d_steps": self.d_steps, "gp_weight": self.gp_weight,
-            "seed": self.seed, "ema_decay": self.ema_decay,
+            "seed": self.seed, "ema_decay": self.ema_decay, "r1_gamma": self.r1_gamma,
             "generator_ema": (None if self.generator_ema is None
                               else keras.saving.serialize_keras_object(self.generator_ema)),
         }

@@ -92,6 +92,22 @@ def gradient_penalty(critic_fn: Callable, real, fake, alpha):
     return _mean(keras.ops.square(norms - 1.0))
 
 
+def r1_penalty(critic_fn: Callable, real):
+    """E[||grad_x D(x)||_2^2] on real examples (Mescheder et al. 2018, "R1").
+
+    A zero-centred penalty: it pushes the critic flat on the data rather than to slope 1
+    between real and fake, as WGAN-GP does. The caller weighs it by gamma / 2. float32
+    throughout, as `gradient_penalty`; call it inside the tape of the discriminator loss.
+    """
+    x = keras.ops.cast(real, "float32")
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        logits = keras.ops.cast(critic_fn(x), "float32")
+    grads = keras.ops.cast(tape.gradient(logits, x), "float32")
+    axes = tuple(range(1, len(grads.shape)))
+    return _mean(keras.ops.sum(keras.ops.square(grads), axis=axes))
+
+
 class GANLoss(NamedTuple):
     generator: Callable  # fake_logits -> scalar
     discriminator: Callable  # (real_logits, fake_logits) -> scalar

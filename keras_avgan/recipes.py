@@ -52,6 +52,7 @@ class Recipe:
     beta_1: float = 0.5
     beta_2: float = 0.9
     gp_weight: float = 10.0
+    r1_gamma: float = 0.0  # > 0: R1 penalty (gamma / 2) on D's gradient at real data
     g_ema: float = 0.0  # decay of a moving average of G's weights used for output; 0: none
     steps: int = 200_000  # G updates; `fit --steps` overrides
     checkpoint_every: int = 500
@@ -81,6 +82,11 @@ class Recipe:
         if self.lr_decay_steps < 0:
             raise RecipeError(f"lr_decay_steps must be 0 (constant) or positive, got "
                               f"{self.lr_decay_steps}")
+        if self.r1_gamma < 0:
+            raise RecipeError(f"r1_gamma must be 0 (off) or positive, got {self.r1_gamma}")
+        if self.r1_gamma and self.train_scheme != "gan":
+            raise RecipeError("r1_gamma is for unconditional recipes; this recipe trains "
+                              f"the {self.train_scheme!r} scheme: leave r1_gamma at 0")
         if self.eval_every < 0:
             raise RecipeError(f"eval_every must be 0 (off) or positive, got {self.eval_every}")
         if self.best_metric == "accuracy" and self.train_scheme != "acgan":

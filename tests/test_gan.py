@@ -60,6 +60,35 @@ def test_each_d_update_takes_its_own_fresh_real_chunk():
     assert (int(gan.d_optimizer.iterations), int(gan.g_optimizer.iterations)) == (2, 1)
 
 
+def test_r1_penalty_pulls_the_critic_weights_by_gamma_times_themselves():
+    # D(x) = <w, x> with w = (1, 1): R1 = ||w||^2, so gamma / 2 * R1 adds gamma * w to D's
+    # gradient. One SGD(0.1) update with gamma = 4 must leave w 0.4 lower per component
+    # than the same update without the penalty, and report R1 = 2.
+    def trained_critic(gamma):
+        keras.utils.set_random_seed(0)
+        g = dense_net([2], 3)
+        d = dense_net([1], 2, use_bias=False, kernel_initializer="ones")
+        gan = GAN(g, d, latent_dim=3, loss="lsgan", d_steps=1, seed=0, r1_gamma=gamma)
+        gan.compile(keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.0))
+        results = gan.train_step(tf.constant([[1.0, 0.0], [0.0, 1.0]]))
+        return np.asarray(d.weights[0])[:, 0], results
+
+    plain, plain_results = trained_critic(0.0)
+    penalised, results = trained_critic(4.0)
+    np.testing.assert_allclose(plain - penalised, [0.4, 0.4], rtol=1e-5)
+    assert "r1" not in plain_results and float(results["r1"]) == pytest.approx(2.0)
+    assert float(results["d_loss"]) == pytest.approx(float(plain_results["d_loss"]) + 4.0)
+
+
+def test_r1_gamma_is_kept_in_the_config_and_refused_when_negative():
+    def gan(gamma):
+        return GAN(dense_net([2], 3), dense_net([1], 2), latent_dim=3, r1_gamma=gamma)
+
+    assert GAN.from_config(gan(10.0).get_config()).r1_gamma == 10.0
+    with pytest.raises(ValueError, match="r1_gamma"):
+        gan(-1.0)
+
+
 def test_a_batch_that_does_not_split_into_d_steps_chunks_is_refused():
     gan = GAN(dense_net([2], 3), dense_net([1], 2), latent_dim=3, d_steps=2)
     gan.compile(keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.1))

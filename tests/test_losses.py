@@ -79,6 +79,21 @@ def test_gradient_penalty_of_a_linear_critic_is_closed_form():
     assert gp == pytest.approx((np.linalg.norm(w) - 1.0) ** 2, rel=1e-5)
 
 
+def test_r1_penalty_of_a_quadratic_critic_is_the_mean_squared_norm_of_the_data():
+    # D(x) = sum(x^2) / 2 has gradient x, so R1 = E[||x||^2]: 1+4+9 and 0+0+16 -> 15.
+    def critic(x):
+        return 0.5 * tf.reduce_sum(tf.square(x), axis=[1, 2])[:, None]
+
+    real = np.array([[[1.0], [2.0], [3.0]], [[0.0], [0.0], [4.0]]], "float32")
+    assert _f(losses.r1_penalty(critic, real)) == pytest.approx(15.0, rel=1e-6)
+
+
+def test_r1_penalty_of_a_float16_linear_critic_is_float32_and_has_no_slope_target():
+    w = np.full((4, 1), 0.25, "float16")  # ||w||^2 = 0.25, not (||w|| - 1)^2 as WGAN-GP
+    r1 = losses.r1_penalty(_linear_critic(w), np.ones((2, 4, 1), "float32"))
+    assert r1.dtype == "float32" and _f(r1) == pytest.approx(0.25, rel=1e-3)
+
+
 def test_gradient_penalty_is_float32_for_a_float16_critic():
     w = np.full((4, 1), 0.25, "float16")  # ||w|| = 0.5 -> GP = 0.25
     x = np.ones((2, 4, 1), "float32")

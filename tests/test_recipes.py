@@ -29,6 +29,7 @@ def test_set_parses_types():
     ("batch_size=0", "at least 1"),
     ("model_dim", "key=value"),
     ("name=other", "no such field"),
+    ("r1_gamma=-1", "r1_gamma must be 0"),
 ])
 def test_bad_set_is_a_recipe_error_naming_the_key(assignment, message):
     with pytest.raises(recipes.RecipeError, match=message):
@@ -51,3 +52,9 @@ def test_replace_checks_types():
     with pytest.raises(recipes.RecipeError, match="must be int"):
         recipes.replace(recipes.WAVEGAN, model_dim="8")
     assert recipes.replace(recipes.WAVEGAN, gp_weight=5).gp_weight == 5.0
+
+
+def test_r1_gamma_is_refused_for_a_conditional_recipe_and_names_the_scheme():
+    assert recipes.apply_overrides(recipes.WAVEGAN, ["r1_gamma=10"]).r1_gamma == 10.0
+    with pytest.raises(recipes.RecipeError, match="'acgan' scheme"):
+        recipes.apply_overrides(recipes.GANSYNTH, ["r1_gamma=10"])
