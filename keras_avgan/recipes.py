@@ -111,6 +111,7 @@ class AudioRecipe(Recipe):
     upsample: str = "zeros"  # transposed convolution, or "nn" (nearest neighbour + conv)
     post_filter: bool = False
     minibatch_stddev: int = 0  # critic's minibatch-stddev group size (PGGAN); 0: none
+    spectral_branch: bool = False  # WaveGAN critic also hears a log-magnitude spectrogram
 
     def validate(self) -> None:
         super().validate()
@@ -125,6 +126,9 @@ class AudioRecipe(Recipe):
                               f"batch_size ({self.batch_size}), got {self.minibatch_stddev}")
         if self.phase_shuffle < 0:
             raise RecipeError(f"phase_shuffle must be >= 0, got {self.phase_shuffle}")
+        if self.spectral_branch and self.discriminator != "wavegan_discriminator":
+            raise RecipeError("spectral_branch is an option of WaveGAN's critic; this recipe's "
+                              f"critic is {self.discriminator!r}: leave it false")
 
 
 # Every smoke run checkpoints, previews and logs within its few steps, so tests see them all.

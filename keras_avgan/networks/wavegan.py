@@ -17,6 +17,7 @@ import keras
 from keras_avgan.errors import UserError
 from keras_avgan.layers.phase_shuffle import PhaseShuffle
 from keras_avgan.networks.sequence import CriticSequence, SequenceModel
+from keras_avgan.networks.spectrogram_critic import SpectrogramCritic
 
 SLICE_LENS = (16384, 32768, 65536)
 PROJECT_LEN = 16  # time steps after the generator's Dense projection
@@ -118,8 +119,11 @@ class WaveGANDiscriminator(CriticSequence):
 
     def __init__(self, slice_len: int = 16384, model_dim: int = 64, channels: int = 1,
                  kernel_len: int = 25, phase_shuffle: int = 2, seed: int | None = None,
-                 minibatch_stddev: int = 0, **kwargs):
+                 minibatch_stddev: int = 0, spectral_branch: bool = False, **kwargs):
         super().__init__(**kwargs)
+        self.spectral_branch = spectral_branch
+        if spectral_branch:
+            self.spectral = SpectrogramCritic(model_dim, name="spectral")
         _, strides = layout(slice_len)
         self.slice_len, self.model_dim, self.channels = slice_len, model_dim, channels
         self.kernel_len, self.phase_shuffle, self.seed = kernel_len, phase_shuffle, seed
@@ -152,7 +156,19 @@ class WaveGANDiscriminator(CriticSequence):
         return {**super().get_config(), "slice_len": self.slice_len,
                 "model_dim": self.model_dim, "channels": self.channels,
                 "kernel_len": self.kernel_len, "phase_shuffle": self.phase_shuffle,
-                "seed": self.seed, "minibatch_stddev": self.minibatch_stddev}
+                "seed": self.seed, "minibatch_stddev": self.minibatch_stddev,
+                "spectral_branch": self.spectral_branch}
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        if self.spectral_branch:
+            self.spectral.build(input_shape)
+
+    def call(self, inputs, training=False):
+        logit = super().call(inputs, training=training)
+        if self.spectral_branch:
+            logit = logit + self.spectral(inputs)
+        return logit
 
 
 def _check_slice_len(recipe) -> None:
@@ -175,5 +191,6 @@ def build_discriminator(recipe) -> WaveGANDiscriminator:
     return WaveGANDiscriminator(
         slice_len=recipe.slice_len, model_dim=recipe.model_dim, channels=recipe.channels,
         kernel_len=recipe.kernel_len, phase_shuffle=recipe.phase_shuffle,
-        minibatch_stddev=recipe.minibatch_stddev, name="discriminator",
+        minibatch_stddev=recipe.minibatch_stddev, spectral_branch=recipe.spectral_branch,
+        name="discriminator",
     )
