@@ -85,3 +85,19 @@ def test_only_wavegan_has_the_branch():
     assert recipes.apply_overrides(recipes.WAVEGAN, ["spectral_branch=true"]).spectral_branch
     with pytest.raises(recipes.RecipeError, match="spectral_branch"):
         recipes.apply_overrides(recipes.SPECGAN, ["spectral_branch=true"])
+
+
+def test_with_minibatch_stddev_the_branch_also_hears_how_much_a_group_varies():
+    plain = SpectrogramCritic(8)
+    grouped = SpectrogramCritic(8, minibatch_stddev=4)
+    plain.build((None, 16384, 1))
+    grouped.build((None, 16384, 1))
+    assert grouped.count_params() - plain.count_params() == 9 * 32  # conv3 sees one more map
+    assert SpectrogramCritic.from_config(grouped.get_config()).minibatch_stddev == 4
+    # Changing one clip of a group moves the other clips' logits: they share the feature.
+    clips = np.stack([_tone(220.0 * (k + 1)) for k in range(4)])[:, :, None]
+    varied = clips.copy()
+    varied[3] = _tone(97.0)[:, None]
+    for critic, coupled in ((grouped, True), (plain, False)):
+        before, after = (keras.ops.convert_to_numpy(critic(x))[:3] for x in (clips, varied))
+        assert (not np.allclose(before, after, atol=1e-6)) == coupled

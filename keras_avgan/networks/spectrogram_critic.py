@@ -14,6 +14,8 @@ and penalties see one critic.
 import keras
 import tensorflow as tf
 
+from keras_avgan.layers.minibatch_stddev import MinibatchStddev
+
 # Added to |STFT| before the log: full-scale partials reach ~256 with a 1024 Hann window, so
 # the floor sits ~70 dB under them, and the log's slope (what R1 penalises) stays bounded.
 MAGNITUDE_FLOOR = 0.1
@@ -24,8 +26,9 @@ class SpectrogramCritic(keras.layers.Layer):
     """[B, T, 1] audio -> [B, 1] float32 logit from 2-D convolutions over log |STFT|."""
 
     def __init__(self, model_dim: int = 64, frame_length: int = 1024, frame_step: int = 256,
-                 **kwargs):
-        super().__init__(dtype="float32", **kwargs)  # an STFT wants float32 whatever the policy
+                 minibatch_stddev: int = 0, **kwargs):
+        # An STFT wants float32 whatever the policy (a restored config says float32 too).
+        super().__init__(**{**kwargs, "dtype": "float32"})
         self.model_dim, self.frame_length, self.frame_step = model_dim, frame_length, frame_step
         self.leaky = keras.layers.LeakyReLU(0.2, name="leaky_relu")
         widths = (model_dim, 2 * model_dim, 4 * model_dim)
@@ -36,9 +39,16 @@ class SpectrogramCritic(keras.layers.Layer):
         self.conv3 = keras.layers.Conv2D(4 * model_dim, (3, 3), padding="same", name="conv3")
         self.logit_map = keras.layers.Conv2D(1, (3, 3), padding="same", name="logit_map")
         self.num_convs = 4
+        # As in the waveform critic: how much the group's spectrograms differ, before the
+        # last convolutions, so a generator with one timbre for every z is easy to spot.
+        self.minibatch_stddev = minibatch_stddev
+        if minibatch_stddev:
+            self.stddev = MinibatchStddev(minibatch_stddev, name="minibatch_stddev")
 
     def _stack(self):
-        return [getattr(self, f"conv{i}") for i in range(self.num_convs)] + [self.logit_map]
+        convs = [getattr(self, f"conv{i}") for i in range(self.num_convs)]
+        stddev = [self.stddev] if self.minibatch_stddev else []
+        return convs[:-1] + stddev + convs[-1:] + [self.logit_map]
 
     def build(self, input_shape):
         frames = 1 + (input_shape[1] - self.frame_length) // self.frame_step
@@ -59,7 +69,7 @@ class SpectrogramCritic(keras.layers.Layer):
     def call(self, audio):
         x = self.log_magnitude(audio)
         for layer in self._stack()[:-1]:
-            x = self.leaky(layer(x))
+            x = layer(x) if layer is getattr(self, "stddev", None) else self.leaky(layer(x))
         return keras.ops.mean(self.logit_map(x), axis=(1, 2))  # [B, 1]
 
     def compute_output_shape(self, input_shape):
@@ -67,4 +77,5 @@ class SpectrogramCritic(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "model_dim": self.model_dim,
-                "frame_length": self.frame_length, "frame_step": self.frame_step}
+                "frame_length": self.frame_length, "frame_step": self.frame_step,
+                "minibatch_stddev": self.minibatch_stddev}

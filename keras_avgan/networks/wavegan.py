@@ -123,7 +123,8 @@ class WaveGANDiscriminator(CriticSequence):
         super().__init__(**kwargs)
         self.spectral_branch = spectral_branch
         if spectral_branch:
-            self.spectral = SpectrogramCritic(model_dim, name="spectral")
+            self.spectral = SpectrogramCritic(model_dim, minibatch_stddev=minibatch_stddev,
+                                              name="spectral")
         _, strides = layout(slice_len)
         self.slice_len, self.model_dim, self.channels = slice_len, model_dim, channels
         self.kernel_len, self.phase_shuffle, self.seed = kernel_len, phase_shuffle, seed
