@@ -20,6 +20,10 @@ STEP_CONFIGS = {  # name -> (recipe overrides, precision, jit)
     "float32, no phase shuffle": (["phase_shuffle=0"], "off", False),
     "mixed bfloat16": ([], "bfloat16", False),
     "float32 + XLA": ([], "off", True),
+    # The non-saturating loss with R1 needs one critic update per G step, not five.
+    "float32, NS + R1, 1 D update": (["loss=dcgan", "d_steps=1", "r1_gamma=10"], "off", False),
+    "... + spectral branch": (["loss=dcgan", "d_steps=1", "r1_gamma=10", "spectral_branch=true"],
+                              "off", False),
 }
 PIPELINE_CONFIGS = ("in-graph decode", "soundfile decode")
 BASE = ["model_dim=16", "batch_size=16"]
@@ -89,7 +93,7 @@ def _table(title, results: dict, key: str) -> None:
     base = next(iter(results.values()))
     print(f"\n{title}")
     for name, result in results.items():
-        print(f"  {name:<28} {result[key]:8.2f} {key.replace('_', ' ')}   "
+        print(f"  {name:<30} {result[key]:8.2f} {key.replace('_', ' ')}   "
               f"x{result[key] / base[key]:.2f}   peak {result['peak_rss_mb']:.0f} MB "
               f"(x{result['peak_rss_mb'] / base['peak_rss_mb']:.2f})")
 
@@ -102,7 +106,8 @@ def main() -> int:
     if args.child:
         _child(*args.child, args.steps)
         return 0
-    print(f"WaveGAN train step, {' '.join(BASE)}, 5 critic updates per step, demo notes, CPU")
+    print(f"WaveGAN train step, {' '.join(BASE)}, WGAN-GP with 5 critic updates per step "
+          "unless the row says otherwise, demo notes, CPU")
     _table("train step (ratio to float32)",
            {name: _run("step", name, args.steps) for name in STEP_CONFIGS}, "steps_per_second")
     _table("input pipeline, batches of 80 x 16384 (ratio to in-graph decode)",
