@@ -83,12 +83,7 @@ def gradient_penalty(critic_fn: Callable, real, fake, alpha):
     fake = keras.ops.cast(fake, "float32")
     alpha = keras.ops.cast(alpha, "float32")
     x_hat = real + alpha * (fake - real)
-    with tf.GradientTape() as tape:
-        tape.watch(x_hat)
-        logits = keras.ops.cast(critic_fn(x_hat), "float32")
-    grads = keras.ops.cast(tape.gradient(logits, x_hat), "float32")
-    axes = tuple(range(1, len(grads.shape)))
-    norms = keras.ops.sqrt(keras.ops.sum(keras.ops.square(grads), axis=axes) + GP_EPSILON)
+    norms = keras.ops.sqrt(_squared_input_gradient_norms(critic_fn, x_hat) + GP_EPSILON)
     return _mean(keras.ops.square(norms - 1.0))
 
 
@@ -99,13 +94,17 @@ def r1_penalty(critic_fn: Callable, real):
     between real and fake, as WGAN-GP does. The caller weighs it by gamma / 2. float32
     throughout, as `gradient_penalty`; call it inside the tape of the discriminator loss.
     """
-    x = keras.ops.cast(real, "float32")
+    return _mean(_squared_input_gradient_norms(critic_fn, keras.ops.cast(real, "float32")))
+
+
+def _squared_input_gradient_norms(critic_fn: Callable, x):
+    """||grad_x D(x)||_2^2 per example (over all non-batch axes), float32: the critic casts
+    x to its own compute dtype, and its gradient is cast back before the sum."""
     with tf.GradientTape() as tape:
         tape.watch(x)
         logits = keras.ops.cast(critic_fn(x), "float32")
     grads = keras.ops.cast(tape.gradient(logits, x), "float32")
-    axes = tuple(range(1, len(grads.shape)))
-    return _mean(keras.ops.sum(keras.ops.square(grads), axis=axes))
+    return keras.ops.sum(keras.ops.square(grads), axis=tuple(range(1, len(grads.shape))))
 
 
 class GANLoss(NamedTuple):
