@@ -15,15 +15,15 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+# The non-saturating loss with R1 needs one critic update per G step, not five.
+R1_ONE_UPDATE = ["loss=dcgan", "d_steps=1", "r1_gamma=10"]
 STEP_CONFIGS = {  # name -> (recipe overrides, precision, jit)
     "float32": ([], "off", False),
     "float32, no phase shuffle": (["phase_shuffle=0"], "off", False),
     "mixed bfloat16": ([], "bfloat16", False),
     "float32 + XLA": ([], "off", True),
-    # The non-saturating loss with R1 needs one critic update per G step, not five.
-    "float32, NS + R1, 1 D update": (["loss=dcgan", "d_steps=1", "r1_gamma=10"], "off", False),
-    "... + spectral branch": (["loss=dcgan", "d_steps=1", "r1_gamma=10", "spectral_branch=true"],
-                              "off", False),
+    "float32, NS + R1, 1 D update": (R1_ONE_UPDATE, "off", False),
+    "... + spectral branch": (R1_ONE_UPDATE + ["spectral_branch=true"], "off", False),
 }
 PIPELINE_CONFIGS = ("in-graph decode", "soundfile decode")
 BASE = ["model_dim=16", "batch_size=16"]

@@ -15,6 +15,7 @@ import keras
 import tensorflow as tf
 
 from keras_avgan.layers.minibatch_stddev import MinibatchStddev
+from pipelines.spectral_dft import mono_batch
 
 # Added to |STFT| before the log: full-scale partials reach ~256 with a 1024 Hann window, so
 # the floor sits ~70 dB under them, and the log's slope (what R1 penalises) stays bounded.
@@ -38,7 +39,6 @@ class SpectrogramCritic(keras.layers.Layer):
                 width, (3, 9), strides=(1, 2), padding="same", name=f"conv{i}"))
         self.conv3 = keras.layers.Conv2D(4 * model_dim, (3, 3), padding="same", name="conv3")
         self.logit_map = keras.layers.Conv2D(1, (3, 3), padding="same", name="logit_map")
-        self.num_convs = 4
         # As in the waveform critic: how much the group's spectrograms differ, before the
         # last convolutions, so a generator with one timbre for every z is easy to spot.
         self.minibatch_stddev = minibatch_stddev
@@ -46,9 +46,10 @@ class SpectrogramCritic(keras.layers.Layer):
             self.stddev = MinibatchStddev(minibatch_stddev, name="minibatch_stddev")
 
     def _stack(self):
-        convs = [getattr(self, f"conv{i}") for i in range(self.num_convs)]
-        stddev = [self.stddev] if self.minibatch_stddev else []
-        return convs[:-1] + stddev + convs[-1:] + [self.logit_map]
+        """Every layer from log |STFT| to the logit map, in call order."""
+        layers = [self.conv0, self.leaky, self.conv1, self.leaky, self.conv2, self.leaky]
+        layers += [self.stddev] if self.minibatch_stddev else []
+        return layers + [self.conv3, self.leaky, self.logit_map]
 
     def build(self, input_shape):
         frames = 1 + (input_shape[1] - self.frame_length) // self.frame_step
@@ -60,17 +61,16 @@ class SpectrogramCritic(keras.layers.Layer):
 
     def log_magnitude(self, audio):
         """[B, T, 1] -> [B, frames, bins, 1] log(|STFT| + floor)."""
-        x = keras.ops.cast(audio[..., 0], "float32")
-        spectrum = tf.signal.stft(x, self.frame_length, self.frame_step)
+        spectrum = tf.signal.stft(mono_batch(audio), self.frame_length, self.frame_step)
         # sqrt with a tiny epsilon: its gradient at an exactly silent bin is 0, not NaN.
         power = tf.math.real(spectrum) ** 2 + tf.math.imag(spectrum) ** 2
         return keras.ops.log(keras.ops.sqrt(power + 1e-12) + MAGNITUDE_FLOOR)[..., None]
 
     def call(self, audio):
         x = self.log_magnitude(audio)
-        for layer in self._stack()[:-1]:
-            x = layer(x) if layer is getattr(self, "stddev", None) else self.leaky(layer(x))
-        return keras.ops.mean(self.logit_map(x), axis=(1, 2))  # [B, 1]
+        for layer in self._stack():
+            x = layer(x)
+        return keras.ops.mean(x, axis=(1, 2))  # [B, 1]
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], 1)
