@@ -101,3 +101,15 @@ def test_with_minibatch_stddev_the_branch_also_hears_how_much_a_group_varies():
     for critic, coupled in ((grouped, True), (plain, False)):
         before, after = (keras.ops.convert_to_numpy(critic(x))[:3] for x in (clips, varied))
         assert (not np.allclose(before, after, atol=1e-6)) == coupled
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_under_mixed_precision_the_branch_adds_a_float32_logit(policy):
+    keras.config.set_dtype_policy(policy)
+    try:
+        critic = WaveGANDiscriminator(model_dim=2, spectral_branch=True, minibatch_stddev=2)
+        audio = keras.ops.cast(_tone(220.0)[None, :, None].repeat(2, axis=0), "float16")
+        assert critic.spectral.conv1.compute_dtype != "float32"
+        assert critic(audio, training=True).dtype == "float32"
+    finally:
+        keras.config.set_dtype_policy("float32")

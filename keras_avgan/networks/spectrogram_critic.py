@@ -28,7 +28,7 @@ class SpectrogramCritic(keras.layers.Layer):
 
     def __init__(self, model_dim: int = 64, frame_length: int = 1024, frame_step: int = 256,
                  minibatch_stddev: int = 0, **kwargs):
-        # An STFT wants float32 whatever the policy (a restored config says float32 too).
+        # The STFT runs in float32 whatever the policy (a restored config says float32 too).
         super().__init__(**{**kwargs, "dtype": "float32"})
         self.model_dim, self.frame_length, self.frame_step = model_dim, frame_length, frame_step
         self.leaky = keras.layers.LeakyReLU(0.2, name="leaky_relu")
@@ -38,7 +38,10 @@ class SpectrogramCritic(keras.layers.Layer):
             setattr(self, f"conv{i}", keras.layers.Conv2D(
                 width, (3, 9), strides=(1, 2), padding="same", name=f"conv{i}"))
         self.conv3 = keras.layers.Conv2D(4 * model_dim, (3, 3), padding="same", name="conv3")
-        self.logit_map = keras.layers.Conv2D(1, (3, 3), padding="same", name="logit_map")
+        # The convolutions follow the global policy; the logit is float32, as the waveform
+        # critic's, so the two add up and losses and penalties see float32.
+        self.logit_map = keras.layers.Conv2D(1, (3, 3), padding="same", dtype="float32",
+                                             name="logit_map")
         # As in the waveform critic: how much the group's spectrograms differ, before the
         # last convolutions, so a generator with one timbre for every z is easy to spot.
         self.minibatch_stddev = minibatch_stddev
