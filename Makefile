@@ -41,6 +41,7 @@ bench-quality: install
 
 bench-judge: install
 	$(BIN)/python benchmarks/judge_noise.py
+	$(BIN)/python benchmarks/judge_spread.py
 
 lint: install
 	$(BIN)/ruff check keras_avgan pipelines tests benchmarks

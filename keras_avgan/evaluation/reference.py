@@ -111,6 +111,21 @@ def user_classifier(path: str, data: LabelledClips, column: str):
                    "held_out_accuracy": float(accuracy), "held_out_clips": len(data.held_out)}
 
 
+def train_reference_classifier(data: LabelledClips, column: str, recipe, epochs: int = 30,
+                               seed: int = 0):
+    """(model, info): a classifier of `column` trained on the data's training clips. `seed`
+    sets its initial weights, batch order and noise floor; `classifier_for` uses 0."""
+    model = classifiers.build_audio_classifier(len(data.class_names[column]),
+                                               sample_rate=recipe.sample_rate,
+                                               slice_len=recipe.slice_len, seed=seed)
+    result = classifiers.train_classifier(
+        model, data.train[..., None], data.labels_train[column],
+        data.held_out[..., None], data.labels_held_out[column], epochs=epochs, seed=seed)
+    return model, {"column": column, "classes": data.class_names[column],
+                   "held_out_accuracy": float(result["val_accuracy"]),
+                   "train_clips": len(data.train), "held_out_clips": len(data.held_out)}
+
+
 def classifier_for(data: LabelledClips, column: str, recipe, epochs: int = 30, log=print):
     """The cached classifier for this dataset and column, trained on first use."""
     path = cache_root() / f"{data.fingerprint}-{column}-v{CLASSIFIER_VERSION}.keras"
@@ -119,15 +134,7 @@ def classifier_for(data: LabelledClips, column: str, recipe, epochs: int = 30, l
         return classifiers.load_classifier(str(path)), json.loads(info_path.read_text())
     log(f"training the '{column}' classifier on {len(data.train)} clips "
         f"({len(data.class_names[column])} classes); cached in {path.parent}")
-    model = classifiers.build_audio_classifier(len(data.class_names[column]),
-                                               sample_rate=recipe.sample_rate,
-                                               slice_len=recipe.slice_len)
-    result = classifiers.train_classifier(
-        model, data.train[..., None], data.labels_train[column],
-        data.held_out[..., None], data.labels_held_out[column], epochs=epochs, seed=0)
-    info = {"column": column, "classes": data.class_names[column],
-            "held_out_accuracy": float(result["val_accuracy"]),
-            "train_clips": len(data.train), "held_out_clips": len(data.held_out)}
+    model, info = train_reference_classifier(data, column, recipe, epochs)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp.keras")
     classifiers.save_classifier(model, str(tmp))

@@ -1,0 +1,25 @@
+"""The reference classifier `evaluate` trains: its seed is the only thing that varies it."""
+
+import numpy as np
+
+from keras_avgan import recipes
+from keras_avgan.evaluation.reference import load_labelled_clips, train_reference_classifier
+
+
+def _weights(model):
+    return [np.asarray(w) for w in model.get_weights()]
+
+
+def test_a_seed_retrains_the_same_judge_and_another_seed_a_different_one(tiny_tones,
+                                                                         deterministic_ops):
+    recipe = recipes.get_recipe("wavegan")
+    data = load_labelled_clips(tiny_tones, recipe, ["pitch"])
+    first, info = train_reference_classifier(data, "pitch", recipe, epochs=2, seed=0)
+    again, _ = train_reference_classifier(data, "pitch", recipe, epochs=2, seed=0)
+    other, _ = train_reference_classifier(data, "pitch", recipe, epochs=2, seed=1)
+    assert info["column"] == "pitch" and info["classes"] == data.class_names["pitch"]
+    assert info["train_clips"] == len(data.train)
+    assert all(np.array_equal(a, b) for a, b in zip(_weights(first), _weights(again),
+                                                    strict=True))
+    assert not np.allclose(_weights(first)[0], _weights(other)[0])
+    assert other.get_layer("noise_floor").seed == 1
