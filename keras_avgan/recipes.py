@@ -110,6 +110,7 @@ class AudioRecipe(Recipe):
     phase_shuffle: int = 2
     upsample: str = "zeros"  # transposed convolution, or "nn" (nearest neighbour + conv)
     post_filter: bool = False
+    g_model_dim: int = 0  # WaveGAN generator's own width (model_dim for both when 0)
     minibatch_stddev: int = 0  # critic's minibatch-stddev group size (PGGAN); 0: none
     spectral_branch: bool = False  # WaveGAN critic also hears a log-magnitude spectrogram
 
@@ -126,6 +127,12 @@ class AudioRecipe(Recipe):
                               f"batch_size ({self.batch_size}), got {self.minibatch_stddev}")
         if self.phase_shuffle < 0:
             raise RecipeError(f"phase_shuffle must be >= 0, got {self.phase_shuffle}")
+        if self.g_model_dim < 0:
+            raise RecipeError(f"g_model_dim must be 0 (model_dim) or a width >= 1, got "
+                              f"{self.g_model_dim}")
+        if self.g_model_dim and self.generator != "wavegan_generator":
+            raise RecipeError("g_model_dim is an option of WaveGAN's generator; this recipe's "
+                              f"generator is {self.generator!r}: leave it 0")
         if self.spectral_branch and self.discriminator != "wavegan_discriminator":
             raise RecipeError("spectral_branch is an option of WaveGAN's critic; this recipe's "
                               f"critic is {self.discriminator!r}: leave it false")

@@ -87,6 +87,21 @@ def test_builders_from_the_recipe_and_dict_lookup():
             dataclasses.replace(recipe, slice_len=1000))
 
 
+def test_g_model_dim_widens_the_generator_only():
+    recipe = recipes.apply_overrides(recipes.WAVEGAN, ["model_dim=4", "g_model_dim=8"])
+    g = networks.get_generator_builder(recipe.generator)(recipe)
+    d = networks.get_discriminator_builder(recipe.discriminator)(recipe)
+    assert (g.model_dim, d.model_dim) == (8, 4)
+    assert g.count_params() == WaveGANGenerator(model_dim=8).count_params()
+    assert d.count_params() == WaveGANDiscriminator(model_dim=4).count_params()
+    same = dataclasses.replace(recipe, g_model_dim=0)
+    assert networks.get_generator_builder(same.generator)(same).model_dim == 4
+    with pytest.raises(recipes.RecipeError, match="g_model_dim must be 0"):
+        recipes.apply_overrides(recipes.WAVEGAN, ["g_model_dim=-1"])
+    with pytest.raises(recipes.RecipeError, match="g_model_dim is an option of WaveGAN"):
+        recipes.apply_overrides(recipes.SPECGAN, ["g_model_dim=8"])
+
+
 @pytest.mark.parametrize("policy, compute", [("mixed_float16", "float16"),
                                              ("mixed_bfloat16", "bfloat16")])
 def test_mixed_precision_keeps_tanh_and_logit_float32(float32_policy, policy, compute):

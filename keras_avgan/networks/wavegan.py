@@ -181,7 +181,8 @@ def _check_slice_len(recipe) -> None:
 def build_generator(recipe) -> WaveGANGenerator:
     _check_slice_len(recipe)
     return WaveGANGenerator(
-        latent_dim=recipe.latent_dim, slice_len=recipe.slice_len, model_dim=recipe.model_dim,
+        latent_dim=recipe.latent_dim, slice_len=recipe.slice_len,
+        model_dim=recipe.g_model_dim or recipe.model_dim,
         channels=recipe.channels, kernel_len=recipe.kernel_len, upsample=recipe.upsample,
         post_filter=recipe.post_filter, name="generator",
     )
