@@ -18,8 +18,14 @@ from keras_avgan.evaluation.evaluate import evaluate_run  # noqa: E402
 
 # recipe -> (overrides, G steps, label column whose classifier judges it)
 BUDGETS = {
-    "wavegan": (["model_dim=8", "batch_size=16", "d_learning_rate=5e-4", "g_learning_rate=5e-4",
-                 "checkpoint_every=250", "sample_every=500"], 1500, "family"),
+    # The non-saturating loss with R1 and the critic's spectrogram branch, a generator twice
+    # the critic's width and batch 32: the first WaveGAN setting every family judge drawn
+    # (`make bench-judge`) scores over twice the floor; the paper's WGAN-GP stays under it.
+    "wavegan": (["model_dim=8", "g_model_dim=16", "batch_size=32", "loss=dcgan", "d_steps=1",
+                 "r1_gamma=10", "spectral_branch=true", "minibatch_stddev=4", "g_ema=0.999",
+                 "beta_1=0", "beta_2=0.99", "d_learning_rate=5e-4", "g_learning_rate=5e-4",
+                 "lr_decay_steps=3000", "checkpoint_every=250", "sample_every=1000"],
+                3000, "family"),
     "specgan": (["model_dim=8", "batch_size=16", "d_learning_rate=5e-4", "g_learning_rate=5e-4",
                  "checkpoint_every=250", "sample_every=500"], 1500, "family"),
     # Judged by the pitch classifier, and its best checkpoint kept by how often the pitch
