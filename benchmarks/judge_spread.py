@@ -29,8 +29,7 @@ from keras_avgan.evaluation.reference import (  # noqa: E402
 SOURCES = ("real (held-out)", "untrained", "trained")
 
 
-def _row(name: str, scores: dict, column: str) -> str:
-    ratio = scores["trained"][f"is_{column}"] / scores["untrained"][f"is_{column}"]
+def _row(name: str, scores: dict, column: str, ratio: float) -> str:
     cells = " | ".join(f"{scores[s][f'is_{column}']:5.2f} {scores[s][f'fd_{column}']:6.1f}"
                        for s in SOURCES)
     return f"{name:>17} | {cells} | {ratio:5.2f}"
@@ -66,7 +65,7 @@ def main() -> int:
         scores = score_sources(sources, {args.label: model}, labelled, [args.label])
         ratios.append(scores["trained"][f"is_{args.label}"]
                       / scores["untrained"][f"is_{args.label}"])
-        print(_row(name, scores, args.label), flush=True)
+        print(_row(name, scores, args.label, ratios[-1]), flush=True)
     print(f"IS trained/untrained over {len(ratios)} judges: {min(ratios):.2f} to "
           f"{max(ratios):.2f} (mean {np.mean(ratios):.2f})")
     return 0

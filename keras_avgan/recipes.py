@@ -25,6 +25,13 @@ def _choice(key: str, value: str, choices: tuple[str, ...]) -> None:
         raise RecipeError(f"{key} must be one of {', '.join(choices)}; got {value!r}")
 
 
+def _wavegan_only(key: str, value, role: str, network: str, default: str) -> None:
+    """Refuse an option of WaveGAN's generator or critic set on a recipe with another one."""
+    if value and network != f"wavegan_{'generator' if role == 'generator' else 'discriminator'}":
+        raise RecipeError(f"{key} is an option of WaveGAN's {role}; this recipe's {role} is "
+                          f"{network!r}: leave it {default}")
+
+
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
     return types.MappingProxyType(dict(mapping))
 
@@ -130,12 +137,9 @@ class AudioRecipe(Recipe):
         if self.g_model_dim < 0:
             raise RecipeError(f"g_model_dim must be 0 (model_dim) or a width >= 1, got "
                               f"{self.g_model_dim}")
-        if self.g_model_dim and self.generator != "wavegan_generator":
-            raise RecipeError("g_model_dim is an option of WaveGAN's generator; this recipe's "
-                              f"generator is {self.generator!r}: leave it 0")
-        if self.spectral_branch and self.discriminator != "wavegan_discriminator":
-            raise RecipeError("spectral_branch is an option of WaveGAN's critic; this recipe's "
-                              f"critic is {self.discriminator!r}: leave it false")
+        _wavegan_only("g_model_dim", self.g_model_dim, "generator", self.generator, "0")
+        _wavegan_only("spectral_branch", self.spectral_branch, "critic", self.discriminator,
+                      "false")
 
 
 # Every smoke run checkpoints, previews and logs within its few steps, so tests see them all.
