@@ -12,11 +12,11 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from keras_avgan import data as run_data  # noqa: E402
-from keras_avgan import recipes  # noqa: E402
-from keras_avgan.evaluation import classifiers, metrics, tonality  # noqa: E402
-from keras_avgan.evaluation.reference import classifier_for, load_labelled_clips  # noqa: E402
-from pipelines.demo import RELEASE_AT  # noqa: E402
+from keras_avgan import modalities, recipes  # noqa: E402
+from keras_avgan.evaluation import classifiers, metrics  # noqa: E402
+from keras_avgan.evaluation.reference import classifier_for, load_labelled  # noqa: E402
+from keras_avgan.modalities import tonality  # noqa: E402
+from pipelines.demo.notes import RELEASE_AT  # noqa: E402
 
 COLUMN = "family"
 LEVELS_DB = (None, 30, 20, 15, 10)  # noise this far under each note's RMS; None: clean
@@ -29,7 +29,7 @@ def _counts(ids, names) -> str:
 
 def main() -> int:
     recipe = recipes.get_recipe("wavegan")  # its sample rate and slice length read the notes
-    labelled = load_labelled_clips(run_data.resolve_path(recipe, "demo"), recipe, [COLUMN])
+    labelled = load_labelled(modalities.resolve_data(recipe, "demo"), recipe, [COLUMN])
     model, info = classifier_for(labelled, COLUMN, recipe)
     names = labelled.class_names[COLUMN]
     truth = labelled.labels_held_out[COLUMN]

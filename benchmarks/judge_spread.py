@@ -17,14 +17,18 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from keras_avgan import data as run_data  # noqa: E402
-from keras_avgan.builders import load_synthesizer  # noqa: E402
-from keras_avgan.evaluation.evaluate import generate_clips, score_sources, untrained_like  # noqa: E402
+from keras_avgan import modalities  # noqa: E402
+from keras_avgan.evaluation.evaluate import (  # noqa: E402
+    generate_examples,
+    score_sources,
+    untrained_like,
+)
 from keras_avgan.evaluation.reference import (  # noqa: E402
     classifier_for,
-    load_labelled_clips,
+    load_labelled,
     train_reference_classifier,
 )
+from keras_avgan.training.builders import load_sampler  # noqa: E402
 
 SOURCES = ("real (held-out)", "untrained", "trained")
 
@@ -37,7 +41,7 @@ def _row(name: str, scores: dict, column: str, ratio: float) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run-dir", default="runs/bench-quality/wavegan",
+    parser.add_argument("--run-dir", default="runs/bench-quality/wavegan_r1",
                         help="a trained run (default: the quality benchmark's WaveGAN)")
     parser.add_argument("--label", default="family")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -47,12 +51,13 @@ def main() -> int:
         print(f"{args.run_dir}: no trained run there; run `make bench-quality` first or pass "
               "--run-dir RUN", file=sys.stderr)
         return 2
-    recipe, synthesizer, which = load_synthesizer(args.run_dir)
-    labelled = load_labelled_clips(run_data.resolve_path(recipe, "demo"), recipe, [args.label])
-    made = {"untrained": generate_clips(untrained_like(synthesizer, recipe), recipe, args.n),
-            "trained": generate_clips(synthesizer, recipe, args.n)}
+    recipe, sampler, which = load_sampler(args.run_dir)
+    modality = modalities.for_recipe(recipe)
+    labelled = load_labelled(modalities.resolve_data(recipe, "demo"), recipe, [args.label])
+    made = {"untrained": generate_examples(untrained_like(sampler, recipe), recipe, args.n),
+            "trained": generate_examples(sampler, recipe, args.n)}
     sources = {"real (held-out)": labelled.held_out,
-               **{name: m.audio for name, m in made.items()}}
+               **{name: m[modality.output_name] for name, m in made.items()}}
     judges = {"evaluate's (cached)": classifier_for(labelled, args.label, recipe)[0]}
     for seed in args.seeds:
         judges[f"seed {seed}"] = train_reference_classifier(labelled, args.label, recipe,
@@ -62,7 +67,7 @@ def main() -> int:
           "IS trained/untrained")
     ratios = []
     for name, model in judges.items():
-        scores = score_sources(sources, {args.label: model}, labelled, [args.label])
+        scores = score_sources(sources, {args.label: model}, labelled, [args.label], modality)
         ratios.append(scores["trained"][f"is_{args.label}"]
                       / scores["untrained"][f"is_{args.label}"])
         print(_row(name, scores, args.label, ratios[-1]), flush=True)

@@ -29,11 +29,26 @@ PIPELINE_CONFIGS = ("in-graph decode", "soundfile decode")
 BASE = ["model_dim=16", "batch_size=16"]
 
 
+def _training_batches(recipe, in_graph=True):
+    """The recipe's training dataset on its demo data (in_graph=False: every file through the
+    Python decoder)."""
+    import dataclasses
+
+    from keras_avgan import modalities
+
+    modality = modalities.for_recipe(recipe)
+    data = modality.load(recipe, modalities.resolve_data(recipe, "demo"), sys.stderr)
+    if not in_graph:
+        data = dataclasses.replace(data, files=[dataclasses.replace(f, in_graph=False)
+                                                for f in data.files])
+    return modality.training_dataset(recipe, data, 0, modality.renderer(recipe, None))
+
+
 def measure_steps(overrides, precision_mode, jit, steps, warmup=2) -> dict:
     import keras
 
     from keras_avgan import data, precision, recipes
-    from keras_avgan.builders import build_gan
+    from keras_avgan.training.builders import build_gan
 
     recipe = recipes.apply_overrides(recipes.WAVEGAN, BASE + overrides)
     keras.utils.set_random_seed(0)
@@ -54,17 +69,10 @@ def measure_steps(overrides, precision_mode, jit, steps, warmup=2) -> dict:
 
 
 def measure_pipeline(name, batches=30) -> dict:
-    import dataclasses
-
-    from keras_avgan import data, recipes
+    from keras_avgan import recipes
 
     recipe = recipes.apply_overrides(recipes.WAVEGAN, BASE)
-    audio_data = data.load_audio(recipe, "demo")
-    if name == "soundfile decode":
-        files = [dataclasses.replace(f, in_graph=False) for f in audio_data.scan.good]
-        audio_data = dataclasses.replace(audio_data, scan=dataclasses.replace(
-            audio_data.scan, good=files))
-    iterator = iter(data.audio_training_dataset(recipe, audio_data, 0))
+    iterator = iter(_training_batches(recipe, in_graph=name != "soundfile decode"))
     next(iterator)
     started = time.perf_counter()
     for _ in range(batches):

@@ -36,7 +36,7 @@ def cmd_show(args) -> None:
     recipe = _resolve_recipe(args)
     print(recipes.to_json(recipe))
     if args.summary:
-        from keras_avgan.builders import build_gan
+        from keras_avgan.training.builders import build_gan
 
         gan = build_gan(recipe)
         gan.build_all()
@@ -52,26 +52,37 @@ def cmd_data_demo(args) -> None:
 
 
 def cmd_data_check(args) -> None:
-    from pipelines import audio
+    from pathlib import Path
+
+    from keras_avgan import modalities
+    from pipelines.errors import DataError
 
     recipe = _resolve_recipe(args) if args.recipe else None
-    scan = audio.scan_audio(args.path, sample_rate=recipe and recipe.sample_rate,
-                            slice_len=recipe and recipe.slice_len)
-    print(audio.describe_scan(scan))
-    audio.require_usable(scan, args.path)
-    if recipe:
-        audio.check_recipe_fit(scan, recipe.sample_rate, recipe.slice_len)
+    path = Path(args.path).expanduser()
+    if not path.exists():
+        raise DataError(f"{args.path}: no such file or folder; pass a folder of audio or image "
+                        "files, or a CSV with a 'path' column")
+    if recipe is not None:
+        print(modalities.for_recipe(recipe).describe(path, recipe))
+        return
+    present = [m for m in modalities.MODALITIES.values() if m.find_files(path)]
+    if not present:
+        raise DataError(f"{args.path}: no audio or image files found (searched recursively "
+                        "for " + "; ".join(m.extensions_text for m in
+                                            modalities.MODALITIES.values()) + ")")
+    for modality in present:
+        print(modality.describe(path))
 
 
 def cmd_fit(args) -> None:
-    from keras_avgan import train
+    from keras_avgan.training import fit
 
     recipe = _resolve_recipe(args)
     run_dir = args.run_dir or os.path.join("runs", recipe.name)
-    options = train.FitOptions(steps=args.steps, mixed_precision=args.mixed_precision,
+    options = fit.FitOptions(steps=args.steps, mixed_precision=args.mixed_precision,
                                jit=args.jit, seed=args.seed, deterministic=args.deterministic,
                                strategy=args.strategy)
-    train.fit(recipe, args.data, run_dir, options)
+    fit.fit(recipe, args.data, run_dir, options)
 
 
 def cmd_generate(args) -> None:
@@ -81,10 +92,10 @@ def cmd_generate(args) -> None:
                       interpolate=args.interpolate, cond=parse_conditions(args.cond),
                       sweep=args.sweep)
     print(f"generated {len(result.files)} files from the {result.checkpoint}")
-    print(f"wav files: {result.files[0].parent}")
-    print(f"overview: {result.grid}")
-    if result.spectrograms:
-        print(f"generator spectrograms: {result.spectrograms}")
+    print(f"files: {result.files[0].parent}")
+    print(f"overview: {result.overview}")
+    for what, path in result.figures.items():
+        print(f"{what}: {path}")
 
 
 def cmd_evaluate(args) -> None:
@@ -95,7 +106,7 @@ def cmd_evaluate(args) -> None:
 
 
 def cmd_export(args) -> None:
-    from keras_avgan.export import export_run
+    from keras_avgan.serving.export import export_run
 
     target, which = export_run(args.run_dir, name=args.name, base=args.base,
                                version=args.version)
@@ -105,7 +116,7 @@ def cmd_export(args) -> None:
 
 
 def cmd_convert(args) -> None:
-    from keras_avgan.tflite import convert_saved_model, format_report
+    from keras_avgan.serving.tflite import convert_saved_model, format_report
 
     info = convert_saved_model(args.saved_model, args.out, args.quantize)
     print(format_report(info))
@@ -130,7 +141,7 @@ def _class_ids(items, n: int) -> dict:
 
 
 def cmd_request(args) -> None:
-    from keras_avgan.serving_client import request, write_outputs
+    from keras_avgan.serving.client import request, write_outputs
 
     outputs = request(args.url, n=args.n, seed=args.seed, timeout=args.timeout,
                       cond=_class_ids(args.cond, args.n))
@@ -160,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     data = sub.add_parser("data", help="demo datasets and data checks")
     data_sub = data.add_subparsers(dest="data_command", required=True)
     demo = data_sub.add_parser("demo", help="build a demo dataset (no download)")
-    demo.add_argument("kind", help="notes | digits")
+    demo.add_argument("kind", help="notes | faces | digits (digits needs espeak-ng)")
     demo.add_argument("--out", help="folder to write (default: the cache --data demo reads)")
     demo.set_defaults(func=cmd_data_demo)
     check = data_sub.add_parser("check", help="diagnose a data folder or CSV")
@@ -184,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="deterministic ops (bit-identical reruns on one machine; slower)")
     fit.set_defaults(func=cmd_fit)
 
-    gen = sub.add_parser("generate", help="write WAV/PNG files from a trained run")
+    gen = sub.add_parser("generate", help="write WAV or PNG files from a trained run")
     gen.add_argument("--run-dir", required=True)
     gen.add_argument("-n", type=int, default=16)
     gen.add_argument("--seed", type=int, default=0)

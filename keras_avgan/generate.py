@@ -1,21 +1,22 @@
 """`keras_avgan generate`: files from a trained run, deterministic for a seed."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from keras_avgan import latents, media, plots
-from keras_avgan.builders import load_synthesizer
+from keras_avgan import latents, modalities
 from keras_avgan.errors import UserError
+from keras_avgan.modalities import conditions
+from keras_avgan.training.builders import load_sampler
 
 
 @dataclass
 class GenerateResult:
     files: list[Path]
-    grid: Path
+    overview: Path
     checkpoint: str
-    spectrograms: Path | None = None
+    figures: dict = field(default_factory=dict)  # further figures by what they show
 
 
 def parse_conditions(items) -> dict[str, list[str]]:
@@ -44,35 +45,31 @@ def generate(run_dir: str | Path, n: int = 16, seed: int = 0, out: str | Path | 
         raise UserError(f"--interpolate needs at least 2 steps, got {interpolate}")
     if sweep and interpolate:
         raise UserError("--sweep and --interpolate do not combine; pick one")
-    recipe, synthesizer, which = load_synthesizer(run_dir)
-    asked = _asked_ids(synthesizer.conditions, cond or {}, sweep)
+    recipe, sampler, which = load_sampler(run_dir)
+    asked = _asked_ids(sampler.conditions, cond or {}, sweep)
     if interpolate:
         start, end = (latents.sample_latents(1, recipe.latent_dim, recipe.latent_dist, s)[0]
                       for s in (seed, seed + 1))
         z = np.asarray(latents.interpolate(start, end, interpolate))
         prefix = f"interp_seed{seed}-{seed + 1}"
-        if asked is None and synthesizer.conditional:
-            asked = synthesizer.conditions.cycle(1)  # one class along the whole path
+        if asked is None and sampler.conditional:
+            asked = sampler.conditions.cycle(1)  # one class along the whole path
     else:
         z = np.asarray(latents.sample_latents(n, recipe.latent_dim, recipe.latent_dist, seed))
         prefix = f"seed{seed}"
     ids = None
     if sweep:
-        classes = len(synthesizer.conditions.classes)
+        classes = len(sampler.conditions.classes)
         z, ids = np.repeat(z, classes, axis=0), np.tile(np.arange(classes, dtype=np.int32), n)
         prefix += "_sweep"
     elif asked is not None:
         ids = np.resize(asked, len(z)).astype(np.int32)
-    made = synthesizer(z, ids)
+    made = sampler(z, ids)
     out_dir = Path(out) if out else Path(run_dir) / "generated"
-    titles = media.class_titles(synthesizer.conditions, made.ids)
-    files, grid = media.write_audio_batch(made.audio, recipe.sample_rate, out_dir, prefix,
-                                          titles=titles)
-    spectrograms = None
-    if synthesizer.representation.kind == "spectrogram":
-        spectrograms = plots.spectrogram_images(made.outputs, out_dir / f"{prefix}_spectrogram.png",
-                                                titles=titles)
-    return GenerateResult(files=files, grid=grid, checkpoint=which, spectrograms=spectrograms)
+    titles = conditions.titles(sampler.conditions, made.ids)
+    written = modalities.for_recipe(recipe).write(made, recipe, out_dir, prefix, titles)
+    return GenerateResult(files=written.pop("files"), overview=written.pop("overview"),
+                          checkpoint=which, figures=written)
 
 
 def _asked_ids(conditions, cond: dict, sweep: bool):

@@ -151,7 +151,7 @@ def test_data_check_reports_bad_files(tiny_tones, tmp_path, capsys):
 
 def test_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tiny_tones, tmp_path,
                                                                     monkeypatch, capsys):
-    from keras_avgan import gan as gan_module
+    from keras_avgan.training import gan as gan_module
 
     real_step = gan_module.GAN.train_step
 

@@ -54,7 +54,29 @@ def test_replace_checks_types():
     assert recipes.replace(recipes.WAVEGAN, gp_weight=5).gp_weight == 5.0
 
 
-def test_r1_gamma_is_refused_for_a_conditional_recipe_and_names_the_scheme():
-    assert recipes.apply_overrides(recipes.WAVEGAN, ["r1_gamma=10"]).r1_gamma == 10.0
-    with pytest.raises(recipes.RecipeError, match="'acgan' scheme"):
-        recipes.apply_overrides(recipes.GANSYNTH, ["r1_gamma=10"])
+@pytest.mark.parametrize("assignments, message", [
+    (["conditioning=class"], "needs label_column"),
+    (["best_metric=accuracy"], "unconditional"),
+    (["data_kind=video"], "data_kind must be one of"),
+])
+def test_conditioning_settings_that_cannot_work_are_refused(assignments, message):
+    with pytest.raises(recipes.RecipeError, match=message):
+        recipes.apply_overrides(recipes.WAVEGAN, assignments)
+
+
+def test_the_best_known_wavegan_setting_is_a_recipe_of_its_own():
+    tuned = recipes.get_recipe("wavegan_r1")
+    assert (tuned.loss, tuned.d_steps, tuned.r1_gamma, tuned.spectral_branch) == (
+        "dcgan", 1, 10.0, True)
+    assert tuned.lr_decay_steps == tuned.steps  # the rates decay over the whole run
+    assert recipes.WAVEGAN.loss == "wgan-gp"  # the paper's recipe is untouched
+
+
+def test_dcgan_follows_radford_et_al():
+    dcgan = recipes.DCGAN
+    assert (dcgan.data_kind, dcgan.loss, dcgan.latent_dim, dcgan.latent_dist) == (
+        "image", "dcgan", 100, "uniform")
+    assert (dcgan.batch_size, dcgan.d_learning_rate, dcgan.beta_1, dcgan.d_steps) == (
+        128, 2e-4, 0.5, 1)
+    with pytest.raises(recipes.RecipeError, match="image_size"):
+        recipes.apply_overrides(dcgan, ["image_size=96"])

@@ -10,12 +10,15 @@ import numpy as np
 import pytest
 import soundfile
 import tensorflow as tf
+import tflite_helpers
 from ai_edge_litert.interpreter import Interpreter
 
-from keras_avgan import conditions, export, recipes, representations, tflite
-from keras_avgan.builders import build_gan
+from keras_avgan import recipes
 from keras_avgan.cli import main
-from pipelines import tflite_check as pipelines_tflite
+from keras_avgan.modalities import audio_representations as representations
+from keras_avgan.modalities import conditions
+from keras_avgan.serving import export, tflite
+from keras_avgan.training.builders import build_gan
 
 CLI = [sys.executable, "-m", "keras_avgan.cli"]
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
@@ -196,12 +199,13 @@ def test_gansynth_converts_to_tflite_with_pitch_and_inversion(tmp_path):
     generator.to_output.set_weights([kernel * 0.1, np.array([-0.1, 0.0], np.float32)])
     form = representations.for_run(recipe, tmp_path)
     path = export.export_generator(
-        generator, tmp_path / "model", kind="audio", latent_dim=recipe.latent_dim,
-        latent_dist=recipe.latent_dist, sample_rate=recipe.sample_rate,
-        postprocess=form.to_audio, cond_specs={"pitch": tf.TensorSpec([None], tf.int32)})
+        generator, tmp_path / "model", publish=form.publish,
+        outputs={"audio": {"kind": "audio", "sample_rate": recipe.sample_rate}},
+        latent_dim=recipe.latent_dim, latent_dist=recipe.latent_dist,
+        cond_specs={"pitch": tf.TensorSpec([None], tf.int32)})
     info = tflite.convert_saved_model(path, tmp_path / "g.tflite")
     assert info["parity_ok"], info
-    assert not pipelines_tflite.non_builtin_ops((tmp_path / "g.tflite").read_bytes())
+    assert not tflite_helpers.non_builtin_ops((tmp_path / "g.tflite").read_bytes())
     runner = Interpreter(model_path=str(tmp_path / "g.tflite")).get_signature_runner()
     details = runner.get_input_details()
     assert {k: v["shape"].tolist() for k, v in details.items()} == {

@@ -1,13 +1,8 @@
-"""Small classifiers that play the Inception network's part for our own data.
-
-No published audio or face embedder can be downloaded here, so evaluation trains one of these
-on the user's labelled data and reads two things from it: the "embedding" layer (activations
-for FD, KID and nearest-neighbour distances) and the "logits" layer (Inception score,
-accuracy against the condition). A model is a single-output Keras model (logits), which
-keeps training plain; `embed_and_logits` reads both layers by name.
+"""Training and reading the judges (networks/judge.py builds them; a modality picks the
+front end): fit on labelled examples, then read activations and logits, from a Keras model or
+from a SavedModel a user supplies.
 """
 
-import contextlib
 import weakref
 from pathlib import Path
 
@@ -16,84 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_avgan.errors import UserError
-from keras_avgan.evaluation.augment import RandomNoiseFloor
-from keras_avgan.evaluation.features import LogMelSpectrogram
-
-EMBEDDING = "embedding"
-LOGITS = "logits"
-# Classifiers train for a few hundred steps on small user datasets; with Keras' default
-# momentum (0.99) the moving statistics used at inference would still be far from the data.
-BN_MOMENTUM = 0.9
-
-
-@contextlib.contextmanager
-def _float32_policy():
-    """Build in float32 even inside a mixed-precision run: an STFT in float16 overflows and
-    metric values must not depend on the training run's precision."""
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("float32")
-    try:
-        yield
-    finally:
-        keras.config.set_dtype_policy(previous)
-
-
-def _conv_blocks(x, widths, seed: int):
-    for i, width in enumerate(widths):
-        x = keras.layers.Conv2D(width, 3, padding="same", use_bias=False,
-                                kernel_initializer=keras.initializers.HeNormal(seed + i))(x)
-        x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
-        x = keras.layers.ReLU()(x)
-        x = keras.layers.MaxPooling2D(2, padding="same")(x)
-    return keras.layers.GlobalAveragePooling2D()(x)
-
-
-def _head(features, inputs, num_classes: int, embedding_dim: int, dropout: float,
-          seed: int, name: str):
-    embedding = keras.layers.Dense(embedding_dim, activation="relu", name=EMBEDDING,
-                                   kernel_initializer=keras.initializers.HeNormal(seed))(features)
-    x = keras.layers.Dropout(dropout, seed=seed)(embedding)
-    logits = keras.layers.Dense(num_classes, name=LOGITS,
-                                kernel_initializer=keras.initializers.GlorotUniform(seed))(x)
-    return keras.Model(inputs, logits, name=name)
-
-
-def _check_classes(num_classes: int):
-    if num_classes < 2:
-        raise ValueError(f"a classifier needs at least 2 classes, got {num_classes}")
-
-
-def build_audio_classifier(num_classes: int, sample_rate: int = 16000, slice_len: int = 16384,
-                           frame_length: int = 1024, frame_step: int = 256, num_mels: int = 64,
-                           widths=(32, 64, 128), embedding_dim: int = 128,
-                           dropout: float = 0.3, seed: int = 0) -> keras.Model:
-    """[B, slice_len, 1] audio in [-1, 1] -> [B, num_classes] logits, via an in-graph log-mel
-    spectrogram (64 bands, 40-7800 Hz; 64x64 for one 16384-sample second) and conv blocks.
-    In training a random noise floor is added first (augment.py says why)."""
-    _check_classes(num_classes)
-    with _float32_policy():
-        inputs = keras.Input((slice_len, 1), name="audio")
-        x = RandomNoiseFloor(seed=seed, name="noise_floor")(inputs)
-        x = LogMelSpectrogram(sample_rate, frame_length, frame_step, num_mels,
-                              name="log_mel")(x)
-        # Log-mel values sit far from zero mean and unit scale; BN learns the offset.
-        x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name="input_norm")(x)
-        features = _conv_blocks(x, widths, seed)
-        return _head(features, inputs, num_classes, embedding_dim, dropout, seed,
-                     "audio_classifier")
-
-
-def build_image_classifier(num_classes: int, image_size: int = 64, widths=(32, 64, 128),
-                           embedding_dim: int = 128, dropout: float = 0.3,
-                           seed: int = 0) -> keras.Model:
-    """[B, image_size, image_size, 3] RGB in [0, 1] -> [B, num_classes] logits."""
-    _check_classes(num_classes)
-    with _float32_policy():
-        inputs = keras.Input((image_size, image_size, 3), name="image")
-        x = keras.layers.Rescaling(2.0, offset=-1.0)(inputs)
-        features = _conv_blocks(x, widths, seed)
-        return _head(features, inputs, num_classes, embedding_dim, dropout, seed,
-                     "image_classifier")
+from keras_avgan.networks.judge import EMBEDDING, LOGITS
 
 
 class _ArrayBatches(keras.utils.PyDataset):
@@ -178,7 +96,7 @@ def _embedder(model: keras.Model) -> keras.Model:
             embedding = model.get_layer(EMBEDDING).output
         except ValueError as error:
             raise ValueError(f"model '{model.name}' has no '{EMBEDDING}' layer; build it "
-                             "with build_audio_classifier/build_image_classifier") from error
+                             "with a modality's build_judge") from error
         _EMBEDDERS[model] = keras.Model(model.input, [embedding, model.output])
     return _EMBEDDERS[model]
 

@@ -4,10 +4,10 @@ import json
 
 import tensorflow as tf
 
-from keras_avgan import runs
+from keras_avgan import modalities, runs
 from keras_avgan.evaluation import classifiers, metrics
-from keras_avgan.evaluation.evaluate import EVAL_SEED, class_ids, generate_clips
-from keras_avgan.evaluation.reference import classifier_for, load_labelled_clips
+from keras_avgan.evaluation.evaluate import EVAL_SEED, class_ids, generate_examples
+from keras_avgan.evaluation.reference import classifier_for, load_labelled
 
 # Not the seed `evaluate` scores with: picking the best checkpoint on the very samples that
 # are then reported would flatter it.
@@ -20,21 +20,22 @@ class BestKeeper:
     reference code keeps its best), or for a generator conditioned on that column the highest
     share of samples heard as the class asked for (`best_metric=accuracy`)."""
 
-    def __init__(self, run: runs.RunDir, recipe, data_root, gan, synthesizer, n: int = 256,
+    def __init__(self, run: runs.RunDir, recipe, data_root, gan, sampler, n: int = 256,
                  log=print):
-        self.run, self.recipe, self.n, self.synthesizer = run, recipe, n, synthesizer
+        self.run, self.recipe, self.n, self.sampler = run, recipe, n, sampler
+        self.modality = modalities.for_recipe(recipe)
         columns = [recipe.label_column] if recipe.label_column else None
-        self.data = load_labelled_clips(data_root, recipe, columns)
+        self.data = load_labelled(data_root, recipe, columns)
         self.column = next(iter(self.data.class_names))
         self.classifier, _ = classifier_for(self.data, self.column, recipe, log=log)
-        self.train_act, _ = classifiers.classifier_outputs(self.classifier,
-                                                           self.data.train[..., None])
+        self.train_act, _ = classifiers.classifier_outputs(
+            self.classifier, self.modality.judge_inputs(self.data.train))
         # A conditional generator's class ids -> this classifier's. Its condition is
         # label_column, the column judged here (the recipe refuses best_metric=accuracy
         # without one).
         self.asked_to_column = (class_ids(self.data.class_names[self.column],
-                                          synthesizer.conditions.classes)
-                                if synthesizer.conditional else None)
+                                          sampler.conditions.classes)
+                                if sampler.conditional else None)
         self.key = f"{recipe.best_metric}_{self.column}"
         # compare as "lower is better"
         self.sign = 1.0 if recipe.best_metric == "fd" else -1.0
@@ -44,8 +45,9 @@ class BestKeeper:
         self.best = json.loads(record.read_text())[self.key] if record.is_file() else None
 
     def __call__(self, step: int) -> dict:
-        made = generate_clips(self.synthesizer, self.recipe, self.n, seed=SELECTION_SEED)
-        act, logits = classifiers.classifier_outputs(self.classifier, made.audio[..., None])
+        made = generate_examples(self.sampler, self.recipe, self.n, seed=SELECTION_SEED)
+        act, logits = classifiers.classifier_outputs(
+            self.classifier, self.modality.judge_inputs(made[self.modality.output_name]))
         scores = {f"fd_{self.column}": metrics.frechet_distance(act, self.train_act),
                   f"is_{self.column}": metrics.inception_score(logits, splits=1)[0]}
         if self.asked_to_column is not None:

@@ -1,38 +1,29 @@
-"""The real-data side of an evaluation: a train/held-out split, labels, and cached classifiers.
+"""The real-data side of an evaluation: a train/held-out split, labels, and cached judges.
 
 Published Inception-style weights cannot be downloaded, so the "Inception" network is a small
-classifier trained on the user's own labelled data and cached per dataset and label column.
+classifier (the modality's judge) trained on the user's own labelled data and cached per
+dataset and label column.
 """
 
 import hashlib
 import json
 import os
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from keras_avgan.conditions import natural_key
+from keras_avgan import modalities
 from keras_avgan.errors import UserError
 from keras_avgan.evaluation import classifiers, metrics
-from pipelines import audio
+from keras_avgan.modalities.base import LabelledExamples
+from keras_avgan.modalities.conditions import natural_key
 
 HELD_OUT_PERCENT = 20
 MAX_CLASSES = 64
 # Part of a cached classifier's name: bumped when the way classifiers are built or trained
 # changes, so a cache from an older version is retrained rather than reused (2: noise floor).
 CLASSIFIER_VERSION = 2
-
-
-@dataclass
-class LabelledClips:
-    train: np.ndarray  # [N, T] first slice of each training file
-    held_out: np.ndarray
-    labels_train: dict[str, np.ndarray]  # column -> class ids
-    labels_held_out: dict[str, np.ndarray]
-    class_names: dict[str, list[str]]
-    fingerprint: str
 
 
 def cache_root() -> Path:
@@ -45,8 +36,8 @@ def _is_held_out(relative_path: str) -> bool:
     return zlib.crc32(relative_path.encode()) % 100 < HELD_OUT_PERCENT
 
 
-def _fingerprint(root: Path, files, sample_rate: int, slice_len: int) -> str:
-    digest = hashlib.sha1(f"{sample_rate}:{slice_len}".encode())
+def _fingerprint(root: Path, files, judge_key: str) -> str:
+    digest = hashlib.sha1(judge_key.encode())
     for info in files:
         stat = Path(info.path).stat()
         digest.update(f"{Path(info.path).relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}"
@@ -75,64 +66,65 @@ def _label_columns(rows: dict, wanted: list[str] | None) -> list[str]:
     return usable
 
 
-def load_labelled_clips(root: Path, recipe, label_columns=None) -> LabelledClips:
-    scan = audio.scan_audio(str(root), sample_rate=recipe.sample_rate,
-                            slice_len=recipe.slice_len)
-    audio.require_usable(scan, str(root))
-    rows = audio.read_labels(str(root))
-    files = [f for f in scan.good if str(Path(f.path).resolve()) in rows or f.path in rows]
+def load_labelled(root: Path, recipe, label_columns=None) -> LabelledExamples:
+    """The recipe's modality reads the first example of every labelled file under `root`."""
+    modality = modalities.for_recipe(recipe)
+    good, _ = modality.usable_files(recipe, root)
+    rows = modality.label_rows(root)
+    files = [f for f in good if str(Path(f.path).resolve()) in rows or f.path in rows]
     if len(files) < 10:
-        raise UserError(f"{root}: only {len(files)} labelled audio files; evaluation needs at "
-                        "least 10 (a labels.csv with path and label columns)")
+        raise UserError(f"{root}: only {len(files)} labelled {modality.kind} files; evaluation "
+                        "needs at least 10 (a labels.csv with path and label columns, or one "
+                        "folder per class)")
     rows = {f.path: rows.get(str(Path(f.path).resolve()), rows.get(f.path)) for f in files}
     columns = _label_columns(rows, label_columns)
     held = np.array([_is_held_out(str(Path(f.path).relative_to(root))) for f in files])
-    clips = audio.eval_clips(files, recipe.sample_rate, recipe.slice_len,
-                             normalize=recipe.normalize)
+    examples = modality.labelled_examples(recipe, files)
     names, train_ids, held_ids = {}, {}, {}
     for column in columns:
         values = [rows[f.path].get(column, "") for f in files]
         names[column] = sorted(set(values), key=natural_key)
         ids = np.array([names[column].index(v) for v in values])
         train_ids[column], held_ids[column] = ids[~held], ids[held]
-    return LabelledClips(clips[~held], clips[held], train_ids, held_ids, names,
-                         _fingerprint(root, files, recipe.sample_rate, recipe.slice_len))
+    return LabelledExamples(examples[~held], examples[held], train_ids, held_ids, names,
+                            _fingerprint(root, files, modality.judge_key(recipe)))
 
 
-def user_classifier(path: str, data: LabelledClips, column: str):
+def user_classifier(path: str, data: LabelledExamples, column: str, modality):
     """A classifier the user trained elsewhere (.keras or SavedModel), checked on held-out data."""
     model = classifiers.load_classifier(path)
-    _, logits = classifiers.classifier_outputs(model, data.held_out[..., None])
+    _, logits = classifiers.classifier_outputs(model, modality.judge_inputs(data.held_out))
     if logits.shape[-1] != len(data.class_names[column]):
         raise UserError(f"--classifier {path} predicts {logits.shape[-1]} classes but '{column}' "
                         f"has {len(data.class_names[column])}; pass the matching --label")
     accuracy = metrics.classification_accuracy(logits, data.labels_held_out[column])
     return model, {"column": column, "classes": data.class_names[column], "path": path,
-                   "held_out_accuracy": float(accuracy), "held_out_clips": len(data.held_out)}
+                   "held_out_accuracy": float(accuracy), "held_out_examples": len(data.held_out)}
 
 
-def train_reference_classifier(data: LabelledClips, column: str, recipe, epochs: int = 30,
+def train_reference_classifier(data: LabelledExamples, column: str, recipe, epochs: int = 30,
                                seed: int = 0):
-    """(model, info): a classifier of `column` trained on the data's training clips. `seed`
-    sets its initial weights, batch order and noise floor; `classifier_for` uses 0."""
-    model = classifiers.build_audio_classifier(len(data.class_names[column]),
-                                               sample_rate=recipe.sample_rate,
-                                               slice_len=recipe.slice_len, seed=seed)
+    """(model, info): the modality's judge of `column` trained on the data's training
+    examples. `seed` sets its initial weights, batch order and augmentation;
+    `classifier_for` uses 0."""
+    modality = modalities.for_recipe(recipe)
+    model = modality.build_judge(recipe, len(data.class_names[column]), seed=seed)
     result = classifiers.train_classifier(
-        model, data.train[..., None], data.labels_train[column],
-        data.held_out[..., None], data.labels_held_out[column], epochs=epochs, seed=seed)
+        model, modality.judge_inputs(data.train), data.labels_train[column],
+        modality.judge_inputs(data.held_out), data.labels_held_out[column], epochs=epochs,
+        seed=seed)
     return model, {"column": column, "classes": data.class_names[column],
                    "held_out_accuracy": float(result["val_accuracy"]),
-                   "train_clips": len(data.train), "held_out_clips": len(data.held_out)}
+                   "train_examples": len(data.train), "held_out_examples": len(data.held_out)}
 
 
-def classifier_for(data: LabelledClips, column: str, recipe, epochs: int = 30, log=print):
+def classifier_for(data: LabelledExamples, column: str, recipe, epochs: int = 30, log=print):
     """The cached classifier for this dataset and column, trained on first use."""
     path = cache_root() / f"{data.fingerprint}-{column}-v{CLASSIFIER_VERSION}.keras"
     info_path = path.with_suffix(".json")
     if path.is_file() and info_path.is_file():
         return classifiers.load_classifier(str(path)), json.loads(info_path.read_text())
-    log(f"training the '{column}' classifier on {len(data.train)} clips "
+    log(f"training the '{column}' classifier on {len(data.train)} examples "
         f"({len(data.class_names[column])} classes); cached in {path.parent}")
     model, info = train_reference_classifier(data, column, recipe, epochs)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,8 @@ an exported generator (it lives in D only anyway).
 """
 
 import keras
-import tensorflow as tf
+
+from keras_avgan.seeds import checkpointed_seed
 
 
 def reflect_shift(inputs, shift, rad: int):
@@ -24,19 +25,6 @@ def reflect_shift(inputs, shift, rad: int):
     start = rad - keras.ops.cast(shift, "int32")
     positions = start + keras.ops.arange(keras.ops.shape(inputs)[1], dtype="int32")
     return keras.ops.take(padded, positions, axis=1)
-
-
-def checkpointed_seed(seed_generator):
-    """A TF trackable holding a SeedGenerator's state, for `tf.train.Checkpoint`.
-
-    A SeedGenerator is not a TF trackable, so a restored run would otherwise draw different
-    random numbers than the run that saved it. Assigning the state variable itself as a layer
-    attribute would make Keras count it as a weight (changing parameter counts); a tf.Module
-    holding it is checkpointed by TF and ignored by Keras' own tracking.
-    """
-    holder = tf.Module()
-    holder.state = seed_generator.state
-    return holder
 
 
 @keras.saving.register_keras_serializable(package="keras_avgan")

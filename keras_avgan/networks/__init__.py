@@ -5,18 +5,21 @@ Plain dicts (no registration by import side effect): a recipe's `generator` and
 """
 
 from keras_avgan.errors import UserError
-from keras_avgan.networks import gansynth, specgan, wavegan
+from keras_avgan.networks.audio import gansynth, specgan, wavegan
+from keras_avgan.networks.image import dcgan
 
 GENERATORS = {
     "wavegan_generator": wavegan.build_generator,
     "specgan_generator": specgan.build_specgan_generator,
     "gansynth_generator": gansynth.build_gansynth_generator,
+    "dcgan_generator": dcgan.build_dcgan_generator,
 }
 
 DISCRIMINATORS = {
     "wavegan_discriminator": wavegan.build_discriminator,
     "specgan_discriminator": specgan.build_specgan_discriminator,
     "gansynth_discriminator": gansynth.build_gansynth_discriminator,
+    "dcgan_discriminator": dcgan.build_dcgan_discriminator,
 }
 
 

@@ -1,17 +1,31 @@
 """Evaluation classifiers: shapes, file round trips, and learning on synthetic labelled data."""
 
 import time
+import types
 
 import keras
 import numpy as np
 import pytest
 
 from keras_avgan.errors import UserError
-from keras_avgan.evaluation import classifiers, features
+from keras_avgan.evaluation import classifiers
+from keras_avgan.layers.log_mel import LogMelSpectrogram
+from keras_avgan.modalities import MODALITIES
 
 RATE = 16000
 SLICE = 4096  # a quarter second keeps the learning test within seconds on a CPU
 SMALL = {"widths": (8, 16, 32), "embedding_dim": 32}
+
+
+def audio_judge(classes, slice_len=SLICE, **sizes):
+    """The audio modality's judge for clips of `slice_len` samples at RATE."""
+    recipe = types.SimpleNamespace(sample_rate=RATE, slice_len=slice_len)
+    return MODALITIES["audio"].build_judge(recipe, classes, **sizes)
+
+
+def image_judge(classes, image_size, **sizes):
+    return MODALITIES["image"].build_judge(types.SimpleNamespace(image_size=image_size),
+                                           classes, **sizes)
 
 
 def tone_set(n, seed, noise=0.03):
@@ -48,7 +62,7 @@ def pattern_set(n, seed, size=24):
 
 
 def test_audio_classifier_shapes():
-    model = classifiers.build_audio_classifier(5, sample_rate=RATE, slice_len=SLICE, **SMALL)
+    model = audio_judge(5, **SMALL)
     assert model.output_shape == (None, 5)
     acts, logits = classifiers.classifier_outputs(model, np.zeros((3, SLICE, 1)), batch_size=2)
     assert acts.shape == (3, 32) and logits.shape == (3, 5)
@@ -56,14 +70,12 @@ def test_audio_classifier_shapes():
 
 
 def test_log_mel_features_shape():
-    layer = features.LogMelSpectrogram(RATE, frame_length=512, frame_step=256, num_mels=40)
+    layer = LogMelSpectrogram(RATE, frame_length=512, frame_step=256, num_mels=40)
     assert tuple(layer(np.zeros((2, SLICE), np.float32)).shape) == (2, SLICE // 256, 40, 1)
-    assert features.log_mel_features(np.zeros((3, SLICE)), RATE, num_mels=16).shape == \
-        (3, 16 * 16)
 
 
 def test_save_and_load_give_identical_outputs(tmp_path):
-    model = classifiers.build_image_classifier(3, image_size=16, **SMALL)
+    model = image_judge(3, 16, **SMALL)
     images = np.random.default_rng(0).uniform(0, 1, (4, 16, 16, 3)).astype(np.float32)
     acts, logits = classifiers.classifier_outputs(model, images)
     classifiers.save_classifier(model, str(tmp_path / "c.keras"))
@@ -78,7 +90,7 @@ def test_save_and_load_give_identical_outputs(tmp_path):
 
 
 def test_audio_classifier_save_load_round_trip(tmp_path):
-    model = classifiers.build_audio_classifier(2, sample_rate=RATE, slice_len=SLICE, **SMALL)
+    model = audio_judge(2, **SMALL)
     clips = tone_set(3, seed=9)[0]
     classifiers.save_classifier(model, str(tmp_path / "a.keras"))
     loaded = classifiers.load_classifier(str(tmp_path / "a.keras"))
@@ -90,7 +102,7 @@ def test_audio_classifier_save_load_round_trip(tmp_path):
 def test_audio_classifier_learns_tones():
     x_train, y_train = tone_set(160, seed=1)
     x_val, y_val = tone_set(80, seed=2)
-    model = classifiers.build_audio_classifier(4, sample_rate=RATE, slice_len=SLICE, **SMALL)
+    model = audio_judge(4, **SMALL)
     start = time.perf_counter()
     result = classifiers.train_classifier(model, x_train, y_train, x_val, y_val, epochs=16,
                                           batch_size=16)
@@ -103,7 +115,7 @@ def test_audio_classifier_learns_tones():
 def test_image_classifier_learns_patterns():
     x_train, y_train = pattern_set(200, seed=3)
     x_val, y_val = pattern_set(80, seed=4)
-    model = classifiers.build_image_classifier(4, image_size=24, **SMALL)
+    model = image_judge(4, 24, **SMALL)
     start = time.perf_counter()
     result = classifiers.train_classifier(model, x_train, y_train, x_val, y_val, epochs=10,
                                           batch_size=16)
@@ -112,7 +124,7 @@ def test_image_classifier_learns_patterns():
 
 
 def test_train_classifier_edge_cases():
-    model = classifiers.build_image_classifier(2, image_size=8, widths=(4,), embedding_dim=4)
+    model = image_judge(2, 8, widths=(4,), embedding_dim=4)
     with pytest.raises(ValueError, match="as many labels"):
         classifiers.train_classifier(model, np.zeros((4, 8, 8, 3)), [0, 1, 0], epochs=1)
     # A small dataset may hold out nothing: train anyway and say accuracy is unknown.
@@ -125,7 +137,7 @@ def test_classifier_is_float32_inside_a_mixed_precision_run():
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy("mixed_float16")
     try:
-        model = classifiers.build_audio_classifier(2, slice_len=1024, **SMALL)
+        model = audio_judge(2, slice_len=1024, **SMALL)
         assert keras.config.dtype_policy().name == "mixed_float16"
     finally:
         keras.config.set_dtype_policy(previous)
@@ -138,7 +150,7 @@ def test_a_classifier_trained_on_clean_clips_still_hears_them_under_a_noise_floo
     # answer for every clip. With the floor, the class survives that noise.
     x_train, y_train = tone_set(160, seed=3, noise=0.0)
     x_val, y_val = tone_set(80, seed=4, noise=0.0)
-    model = classifiers.build_audio_classifier(4, sample_rate=RATE, slice_len=SLICE, **SMALL)
+    model = audio_judge(4, **SMALL)
     result = classifiers.train_classifier(model, x_train, y_train, x_val, y_val, epochs=16,
                                           batch_size=16)
     assert result["val_accuracy"] >= 0.8

@@ -3,7 +3,7 @@
 import numpy as np
 
 from keras_avgan import recipes
-from keras_avgan.evaluation.reference import load_labelled_clips, train_reference_classifier
+from keras_avgan.evaluation.reference import load_labelled, train_reference_classifier
 
 
 def _weights(model):
@@ -13,12 +13,12 @@ def _weights(model):
 def test_a_seed_retrains_the_same_judge_and_another_seed_a_different_one(tiny_tones,
                                                                          deterministic_ops):
     recipe = recipes.get_recipe("wavegan")
-    data = load_labelled_clips(tiny_tones, recipe, ["pitch"])
+    data = load_labelled(tiny_tones, recipe, ["pitch"])
     first, info = train_reference_classifier(data, "pitch", recipe, epochs=2, seed=0)
     again, _ = train_reference_classifier(data, "pitch", recipe, epochs=2, seed=0)
     other, _ = train_reference_classifier(data, "pitch", recipe, epochs=2, seed=1)
     assert info["column"] == "pitch" and info["classes"] == data.class_names["pitch"]
-    assert info["train_clips"] == len(data.train)
+    assert info["train_examples"] == len(data.train)
     assert all(np.array_equal(a, b) for a, b in zip(_weights(first), _weights(again),
                                                     strict=True))
     assert not np.allclose(_weights(first)[0], _weights(other)[0])

@@ -9,6 +9,8 @@ import pytest
 import soundfile
 
 from pipelines import demo
+from pipelines.demo import digits
+from pipelines.demo import notes as demo_notes
 from pipelines.errors import DataError
 
 PER_CELL = 2
@@ -27,7 +29,7 @@ with wave.open(out, "wb") as w:
 
 @pytest.fixture(scope="module")
 def notes(tmp_path_factory):
-    return demo.build_notes(tmp_path_factory.mktemp("demo") / "notes", seed=0,
+    return demo_notes.build_notes(tmp_path_factory.mktemp("demo") / "notes", seed=0,
                             per_cell=PER_CELL)
 
 
@@ -38,11 +40,11 @@ def _rows(root):
 
 def test_notes_layout_labels_and_format(notes):
     rows = _rows(notes)
-    expected = len(demo.FAMILIES) * len(demo.PITCHES) * PER_CELL
+    expected = len(demo_notes.FAMILIES) * len(demo_notes.PITCHES) * PER_CELL
     assert len(rows) == expected == len(list(notes.rglob("*.wav")))
     assert set(rows[0]) == {"path", "pitch", "family", "velocity"}
-    assert {r["family"] for r in rows} == set(demo.FAMILIES)
-    assert {int(r["pitch"]) for r in rows} == set(demo.PITCHES)
+    assert {r["family"] for r in rows} == set(demo_notes.FAMILIES)
+    assert {int(r["pitch"]) for r in rows} == set(demo_notes.PITCHES)
     for row in rows[::7]:
         name = row["path"]
         assert re.fullmatch(rf"{row['family']}/{row['family']}_\d{{3}}-"
@@ -55,8 +57,8 @@ def test_notes_layout_labels_and_format(notes):
 
 
 def test_notes_are_deterministic(notes, tmp_path):
-    again = demo.build_notes(tmp_path / "again", seed=0, per_cell=PER_CELL)
-    other = demo.build_notes(tmp_path / "other", seed=1, per_cell=PER_CELL)
+    again = demo_notes.build_notes(tmp_path / "again", seed=0, per_cell=PER_CELL)
+    other = demo_notes.build_notes(tmp_path / "other", seed=1, per_cell=PER_CELL)
     assert (again / "labels.csv").read_text() == (notes / "labels.csv").read_text()
     name = _rows(notes)[5]["path"]
     assert (again / name).read_bytes() == (notes / name).read_bytes()
@@ -69,21 +71,21 @@ def test_notes_are_deterministic(notes, tmp_path):
 def test_families_and_pitches_differ_audibly():
     rng = np.random.default_rng(0)
     spectra = {}
-    for family in demo.FAMILIES:
-        note = demo.synth_note(family, 60, 100, rng)
+    for family in demo_notes.FAMILIES:
+        note = demo_notes.synth_note(family, 60, 100, rng)
         spectra[family] = np.abs(np.fft.rfft(note[2000:10000]))
     # reed has odd harmonics only: its 2nd harmonic (523 Hz) is tiny next to the organ's
     bin_2nd = int(round(523.25 * 8000 / 16000))
     assert spectra["reed"][bin_2nd - 3:bin_2nd + 4].max() < 0.05 * spectra["organ"][
         bin_2nd - 3:bin_2nd + 4].max()
-    low, high = (demo.synth_note("organ", p, 100, rng) for p in (48, 72))
+    low, high = (demo_notes.synth_note("organ", p, 100, rng) for p in (48, 72))
     assert np.argmax(np.abs(np.fft.rfft(high))) > 3 * np.argmax(np.abs(np.fft.rfft(low)))
 
 
 def test_build_refuses_a_non_empty_folder(tmp_path):
     (tmp_path / "keep.txt").write_text("user data")
     with pytest.raises(DataError, match="not empty"):
-        demo.build_notes(tmp_path, per_cell=1)
+        demo_notes.build_notes(tmp_path, per_cell=1)
     assert (tmp_path / "keep.txt").read_text() == "user data"
 
 
@@ -93,7 +95,7 @@ def test_ensure_demo_builds_once_into_the_cache(tmp_path, monkeypatch):
 
     def small(out_dir):
         calls.append(out_dir)
-        return demo.build_notes(out_dir, per_cell=1)
+        return demo_notes.build_notes(out_dir, per_cell=1)
 
     monkeypatch.setitem(demo.DEMO_KINDS, "notes", small)
     path = demo.ensure_demo("notes")
@@ -112,7 +114,7 @@ def test_demo_root_default(monkeypatch):
 
 
 def test_digits_need_espeak(tmp_path, monkeypatch):
-    monkeypatch.setattr(demo.shutil, "which", lambda name: None)
+    monkeypatch.setattr(digits.shutil, "which", lambda name: None)
     with pytest.raises(DataError, match="apt-get install espeak-ng"):
         demo.ensure_demo("digits", out=tmp_path / "digits")
     assert not (tmp_path / "digits").exists()
@@ -124,10 +126,10 @@ def test_digits_with_a_stand_in_espeak(tmp_path, monkeypatch):
     fake.write_text(FAKE_ESPEAK.format(python=sys.executable))
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake.parent}:{demo.os.environ['PATH']}")
-    monkeypatch.setattr(demo, "_speakers", lambda seed: [("en+m1", 40, 150)])  # one speaker
-    root = demo.build_digits(tmp_path / "digits")
+    monkeypatch.setattr(digits, "_speakers", lambda seed: [("en+m1", 40, 150)])  # one speaker
+    root = digits.build_digits(tmp_path / "digits")
     rows = _rows(root)
-    assert len(rows) == 10 * 2 and {r["digit"] for r in rows} == set(demo.DIGITS)
+    assert len(rows) == 10 * 2 and {r["digit"] for r in rows} == set(digits.DIGITS)
     for row in rows[:3]:
         assert re.fullmatch(rf"{row['digit']}_[0-9a-f]{{8}}_nohash_\d\.wav", row["path"])
         info = soundfile.info(str(root / row["path"]))
@@ -141,6 +143,6 @@ def test_espeak_failure_is_a_data_error(tmp_path, monkeypatch):
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake.parent}:{demo.os.environ['PATH']}")
     with pytest.raises(DataError, match="no such voice"):
-        demo.build_digits(tmp_path / "digits")
+        digits.build_digits(tmp_path / "digits")
     assert not (tmp_path / "digits").exists()
     assert [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -1,0 +1,173 @@
+"""The modality interface: everything about a kind of data that the spine must not know.
+
+`fit`, `generate`, `evaluate`, `export`, `convert` and `request` are written once; what
+differs between sound and pictures (finding and checking files, the tf.data pipeline, what a
+generator's output means, how it is written, previewed and judged) sits behind this class,
+picked by a recipe's `data_kind` (`modalities.for_recipe`).
+
+Two views of an example exist. The *model* view is what the networks see: a waveform or a
+spectrogram for audio, an image in [-1, 1]. The *published* view is what users and clients
+get: audio in [-1, 1] [B, T], images in [0, 1] [B, H, W, 3]. A `Renderer` maps model to
+published in TF ops (so the same function runs in previews, evaluation, SavedModels and
+TFLite files) and, for the data pipeline, published to model.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from keras_avgan.modalities import conditions as conditions_lib
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """One output of an exported generator, as clients read it from keras_avgan.json."""
+
+    name: str  # the signature's output key: "audio" or "image"
+    kind: str  # the modality that writes it
+    shape: tuple  # without the batch axis
+    value_range: tuple[float, float]
+    dtype: str = "float32"
+    extra: dict = field(default_factory=dict)  # e.g. {"sample_rate": 16000}
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "shape": list(self.shape), "dtype": self.dtype,
+                "range": list(self.value_range), **self.extra}
+
+
+@dataclass
+class TrainingData:
+    """A checked dataset: the files training reads (labelled, if the recipe is
+    conditioned), the bad ones already reported, and the class conditions if any."""
+
+    root: Path
+    files: list  # file infos with a `.path`
+    conditions: object = None  # modalities.conditions.Conditions
+    label_ids: np.ndarray | None = None  # class id per file, for conditional recipes
+
+
+@dataclass
+class LabelledExamples:
+    """Real examples in the published view, split into train and held-out by file name,
+    with class ids per label column: what the judges train on and score against."""
+
+    train: np.ndarray
+    held_out: np.ndarray
+    labels_train: dict  # column -> class ids
+    labels_held_out: dict
+    class_names: dict  # column -> class names in id order
+    fingerprint: str  # names the dataset in the judges' cache
+
+
+class Renderer:
+    """Model view <-> published view of one modality's examples (TF ops only)."""
+
+    kind = ""  # what the generator itself makes: "waveform", "spectrogram" or "image"
+
+    def to_model(self, examples):
+        """Published examples (the data pipeline's) -> what the generator makes."""
+        return examples
+
+    def publish(self, outputs) -> dict:
+        """Generator outputs -> {output name: float32 tensor in the published range}."""
+        raise NotImplementedError
+
+
+class Modality:
+    """One kind of data. Every method takes the (resolved) recipe it serves."""
+
+    kind = ""
+    output_name = ""
+
+    # --- data -------------------------------------------------------------------------
+    extensions_text = ""  # the file types searched, for messages
+
+    def find_files(self, path: Path) -> list[str]:
+        """The files of this kind under a folder (recursive) or listed by a CSV."""
+        raise NotImplementedError
+
+    def usable_files(self, recipe, path: Path) -> tuple[list, list]:
+        """(file infos, [(path, reason)] of skipped files) under `path`; raises
+        pipelines.DataError when nothing is usable."""
+        raise NotImplementedError
+
+    def load(self, recipe, path: Path, report) -> TrainingData:
+        """Scan and check `path`, report skipped files once to `report`, and refuse a
+        dataset with nothing usable before any model is built; keep, for a conditional
+        recipe, the files labelled in its column."""
+        good, bad = self.usable_files(recipe, path)
+        if bad:
+            names = "\n".join(f"  {name}: {reason}" for name, reason in bad)
+            print(f"warning: skipped {len(bad)} of {len(bad) + len(good)} files under "
+                  f"{path}:\n{names}", file=report)
+        labelled = conditions_lib.from_data(recipe, path, good, self.label_rows(path), report)
+        if labelled is None:
+            return TrainingData(root=path, files=list(good))
+        found, files, ids = labelled
+        return TrainingData(root=path, files=files, conditions=found, label_ids=ids)
+
+    def describe(self, path: Path, recipe=None) -> str:
+        """`keras_avgan data check`: counts, sizes, formats, bad files (raises if unusable)."""
+        raise NotImplementedError
+
+    def label_rows(self, path: Path) -> dict:
+        """Absolute file path -> {column: value} from labels.csv or parent folders."""
+        raise NotImplementedError
+
+    def prepare(self, recipe, run, data: TrainingData) -> Renderer:
+        """The run's renderer; measures on the data whatever it needs, on the first start."""
+        return self.renderer(recipe, run.root)
+
+    def renderer(self, recipe, run_root) -> Renderer:
+        raise NotImplementedError
+
+    def training_dataset(self, recipe, data: TrainingData, seed: int, renderer: Renderer):
+        """Dict batches of batch_size * d_steps examples in the model view: one G step's
+        worth of fresh real batches, with the class ids of conditional recipes."""
+        raise NotImplementedError
+
+    # --- outputs ----------------------------------------------------------------------
+    def output_spec(self, recipe) -> OutputSpec:
+        raise NotImplementedError
+
+    def write(self, made, recipe, out_dir: Path, prefix: str, titles=None) -> dict:
+        """One file per example plus overview figures; {"files": [...], "overview": path,
+        and optional extra figures by name}."""
+        raise NotImplementedError
+
+    def preview(self, made, recipe, out_dir: Path, name: str, titles=None) -> None:
+        """Training previews of fixed latents in samples/ (no per-example files)."""
+        raise NotImplementedError
+
+    def summarize(self, made, recipe, step: int) -> None:
+        """TensorBoard summaries of a preview (inside a default writer)."""
+        raise NotImplementedError
+
+    # --- judging ----------------------------------------------------------------------
+    def labelled_examples(self, recipe, files) -> np.ndarray:
+        """The published view of each file's first example, for judges and references."""
+        raise NotImplementedError
+
+    def judge_key(self, recipe) -> str:
+        """What a cached judge depends on besides the files (e.g. rate and length)."""
+        raise NotImplementedError
+
+    def build_judge(self, recipe, num_classes: int, seed: int = 0, **sizes):
+        """A small classifier of published examples with 'embedding' and 'logits' layers."""
+        raise NotImplementedError
+
+    def judge_inputs(self, published: np.ndarray) -> np.ndarray:
+        """Published examples -> the judge's input array."""
+        return np.asarray(published, np.float32)
+
+    def classifier_free_scores(self, published: np.ndarray, recipe) -> dict:
+        """Scores that need no judge (e.g. audio's spectral flatness)."""
+        return {}
+
+    score_notes: tuple[str, ...] = ()  # what those scores mean, for the evaluation table
+
+    def comparison_figure(self, real: np.ndarray, generated: np.ndarray, recipe,
+                          out: Path) -> Path:
+        """Real examples above generated ones: evaluation.png."""
+        raise NotImplementedError

@@ -1,0 +1,1 @@
+"""Audio networks: WaveGAN, SpecGAN, GANSynth and the spectrogram critic branch."""

@@ -1,0 +1,112 @@
+"""The fields every recipe has: what it makes, how it trains, how its run is kept.
+
+Standard library only, so the CLI can list and resolve recipes without importing TF.
+"""
+
+import dataclasses
+import types
+from typing import Any, Mapping
+
+LOSSES = ("wgan-gp", "dcgan", "lsgan", "hinge")
+PRECISIONS = ("off", "float16", "bfloat16")
+DATA_KINDS = ("audio", "image")
+# none: an unconditional generator. class: the generator takes the class id of each example
+# (label_column of the data) and the critic has an auxiliary classifier head (AC-GAN).
+CONDITIONING = ("none", "class")
+# Every smoke run checkpoints, previews and logs within its few steps, so tests see them all.
+SMOKE_RUN_KEEPING = {"checkpoint_every": 2, "sample_every": 2, "log_every": 1}
+
+
+class RecipeError(ValueError):
+    """A recipe name, override or value a user gave that cannot be used."""
+
+
+def choice(key: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise RecipeError(f"{key} must be one of {', '.join(choices)}; got {value!r}")
+
+
+def at_least(recipe, minimum: int, *keys: str) -> None:
+    for key in keys:
+        if getattr(recipe, key) < minimum:
+            raise RecipeError(f"{key} must be at least {minimum}, got {getattr(recipe, key)}")
+
+
+def frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
+    return types.MappingProxyType(dict(mapping))
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """Fields every recipe has. The networks are keys of `networks.GENERATORS` and
+    `networks.DISCRIMINATORS`; `data_kind` picks the modality that reads, writes and judges
+    the data (`modalities.MODALITIES`)."""
+
+    name: str
+    summary: str
+    data_kind: str  # audio | image: what `--data` must hold
+    generator: str
+    discriminator: str
+    demo: str = "notes"  # the demo dataset `--data demo` builds (pipelines.demo)
+    train_scheme: str = "gan"  # key of the training scheme (one train_step per scheme)
+    loss: str = "wgan-gp"  # wgan-gp brings its gradient penalty (gp_weight)
+    latent_dim: int = 100
+    latent_dist: str = "uniform"  # uniform in [-1, 1] (WaveGAN, DCGAN) or normal
+    batch_size: int = 64
+    d_steps: int = 5  # D updates per G update, each on a fresh real batch
+    d_learning_rate: float = 1e-4
+    g_learning_rate: float = 1e-4
+    lr_decay_steps: int = 0  # > 0: both rates fall linearly to 0 over this many G steps
+    beta_1: float = 0.5
+    beta_2: float = 0.9
+    gp_weight: float = 10.0
+    r1_gamma: float = 0.0  # > 0: R1 penalty (gamma / 2) on D's gradient at real data
+    drift: float = 0.0  # PGGAN's drift penalty on the critic's real logits
+    g_ema: float = 0.0  # decay of a moving average of G's weights used for output; 0: none
+    label_column: str = ""  # labels.csv column for conditioning (and for judging)
+    conditioning: str = "none"
+    num_classes: int = 0  # conditioning=class: 0 takes the count from label_column's values
+    ac_weight: float = 10.0  # AC-GAN: weight of the auxiliary classification loss
+    ac_on_fakes: bool = False  # AC-GAN as Odena et al.: D's classifier also learns fakes' labels
+    steps: int = 200_000  # G updates; `fit --steps` overrides
+    checkpoint_every: int = 500
+    keep_checkpoints: int = 3
+    sample_every: int = 1000
+    log_every: int = 50
+    eval_every: int = 0  # 0: no evaluation during training
+    # what picks the best checkpoint: fd (lower), is (higher), or accuracy (higher; the asked
+    # class heard, for generators conditioned on label_column)
+    best_metric: str = "fd"
+    smoke: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "smoke", frozen(self.smoke))
+        self.validate()
+
+    def validate(self) -> None:
+        choice("data_kind", self.data_kind, DATA_KINDS)
+        choice("train_scheme", self.train_scheme, ("gan",))
+        choice("loss", self.loss, LOSSES)
+        choice("latent_dist", self.latent_dist, ("uniform", "normal"))
+        choice("best_metric", self.best_metric, ("fd", "is", "accuracy"))
+        choice("conditioning", self.conditioning, CONDITIONING)
+        at_least(self, 1, "latent_dim", "batch_size", "d_steps", "steps", "checkpoint_every",
+                 "keep_checkpoints", "sample_every", "log_every")
+        at_least(self, 0, "num_classes", "eval_every")
+        if not 0.0 <= self.g_ema < 1.0:
+            raise RecipeError(f"g_ema must be 0 (off) or a decay in (0, 1), got {self.g_ema}")
+        if self.lr_decay_steps < 0:
+            raise RecipeError(f"lr_decay_steps must be 0 (constant) or positive, got "
+                              f"{self.lr_decay_steps}")
+        for key in ("r1_gamma", "drift", "gp_weight", "ac_weight"):
+            if getattr(self, key) < 0:
+                raise RecipeError(f"{key} must be 0 (off) or positive, got {getattr(self, key)}")
+        if self.conditioning == "class" and not self.label_column:
+            raise RecipeError("conditioning=class needs label_column (a labels.csv column)")
+        if self.best_metric == "accuracy" and self.conditioning != "class":
+            raise RecipeError("best_metric=accuracy scores a conditional generator; this "
+                              "recipe is unconditional: use best_metric=fd or is")
+
+    @property
+    def conditional(self) -> bool:
+        return self.conditioning != "none"

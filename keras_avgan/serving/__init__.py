@@ -1,0 +1,2 @@
+"""Shipping generators: SavedModels for TF Serving (`export`), TFLite files (`tflite`) and the
+REST client (`client`)."""

@@ -1,0 +1,78 @@
+"""A GAN model from a recipe, through plain dicts; and a trained generator back from a run."""
+
+from pathlib import Path
+
+from keras_avgan import modalities, networks, recipes, runs
+from keras_avgan.errors import UserError
+from keras_avgan.modalities import conditions
+from keras_avgan.modalities.sampler import Sampler
+from keras_avgan.training import checkpoints, precision, terms
+from keras_avgan.training.gan import GAN
+
+# One model class (and so one train_step) per training scheme.
+SCHEMES = {"gan": GAN}
+
+
+def loss_terms(recipe: recipes.Recipe) -> list:
+    """The terms a recipe adds to its adversarial loss (WGAN-GP's penalty comes with it)."""
+    added = []
+    if recipe.r1_gamma:
+        added.append(terms.R1Penalty(recipe.r1_gamma))
+    if recipe.drift:
+        added.append(terms.Drift(recipe.drift))
+    if recipe.conditioning == "class":
+        added.append(terms.AuxiliaryClassifier(recipe.label_column, recipe.ac_weight,
+                                               recipe.ac_on_fakes))
+    return added
+
+
+def build_gan(recipe: recipes.Recipe, seed: int | None = None) -> GAN:
+    build_generator = networks.get_generator_builder(recipe.generator)
+    generator = build_generator(recipe)
+    discriminator = networks.get_discriminator_builder(recipe.discriminator)(recipe)
+    average = {"generator_ema": build_generator(recipe), "ema_decay": recipe.g_ema} \
+        if recipe.g_ema else {}
+    conditioned = (recipe.label_column,) if recipe.conditioning == "class" else ()
+    return SCHEMES[recipe.train_scheme](
+        generator, discriminator, latent_dim=recipe.latent_dim, latent_dist=recipe.latent_dist,
+        loss=recipe.loss, d_steps=recipe.d_steps, gp_weight=recipe.gp_weight,
+        terms=loss_terms(recipe), outputs=(modalities.for_recipe(recipe).output_name,),
+        conditions=conditioned, seed=seed, **average)
+
+
+def load_generator(run_dir: str | Path, which: str = "auto"):
+    """(recipe, float32 generator, which checkpoint) for generate, evaluate and export.
+
+    `auto` prefers the best checkpoint kept by evaluation during training, then the latest.
+    The networks are rebuilt in float32 whatever precision the run trained in: variables are
+    float32 under mixed precision, and float32 graphs are what TF Serving and TFLite want.
+    """
+    run = runs.RunDir(Path(run_dir))
+    recipe = runs.load_recipe(run)
+    path, label = _pick_checkpoint(run, which)
+    precision.set_precision("off")
+    model = build_gan(recipe)
+    model.build_all()
+    checkpoints.restore_weights(model, path)
+    return recipe, model.inference_generator, f"{label} ({path})"
+
+
+def load_sampler(run_dir: str | Path, which: str = "auto"):
+    """(recipe, Sampler, which checkpoint): a trained run's generator with the run's
+    renderer and conditions, so that it makes published examples."""
+    recipe, generator, label = load_generator(run_dir, which)
+    renderer = modalities.for_recipe(recipe).renderer(recipe, run_dir)
+    return recipe, Sampler(generator, renderer, conditions.load(run_dir)), label
+
+
+def _pick_checkpoint(run: runs.RunDir, which: str) -> tuple[str, str]:
+    best, latest = checkpoints.latest_in(run.best), checkpoints.latest_in(run.checkpoints)
+    if which in ("auto", "best") and best:
+        return best, "best checkpoint"
+    if which == "best":
+        raise UserError(f"{run.root} has no best checkpoint (train with --eval-every N); "
+                        "use the latest instead")
+    if latest:
+        return latest, "latest checkpoint"
+    raise UserError(f"{run.root} has no checkpoint yet; train it with 'keras_avgan fit "
+                    f"--run-dir {run.root} ...' first")

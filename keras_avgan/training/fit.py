@@ -1,0 +1,132 @@
+"""fit(recipe, data, run_dir): wires data, networks, losses and checkpoints into a run.
+
+The loop is ours rather than `Model.fit` because an exact resume needs the tf.data iterator
+in the checkpoint, and `fit` owns its iterator. `GAN.fit(dataset)` still works from Python.
+"""
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from keras_avgan import modalities, recipes, runs
+from keras_avgan.errors import UserError
+from keras_avgan.modalities import conditions
+from keras_avgan.modalities.base import TrainingData
+from keras_avgan.modalities.sampler import Sampler
+from keras_avgan.training import checkpoints, precision
+from keras_avgan.training.builders import build_gan
+from keras_avgan.training.callbacks import MetricsLog, SampleWriter, check_finite
+
+
+@dataclass
+class FitOptions:
+    steps: int | None = None  # total G steps the run should reach
+    mixed_precision: str = "off"
+    jit: bool = False
+    seed: int = 0
+    deterministic: bool = False  # slower ops whose results do not vary between runs
+    strategy: str = "default"
+
+
+def fit(recipe: recipes.Recipe, data_arg: str, run_dir: str | Path,
+        options: FitOptions | None = None, out=None) -> dict:
+    """Train (or resume) a run; returns the last logged metrics."""
+    out = out or sys.stdout  # looked up per call: sys.stdout may be replaced after import
+    options = options or FitOptions()
+    if options.strategy != "default":
+        raise UserError(f"--strategy {options.strategy} is not available yet; train on one "
+                        "device (--strategy default) for now")
+    if options.steps is not None:
+        recipe = recipes.replace(recipe, steps=options.steps)
+    modality = modalities.for_recipe(recipe)
+    # Fails on bad data before anything is built.
+    data = modality.load(recipe, modalities.resolve_data(recipe, data_arg), sys.stderr)
+    recipe = _with_class_count(recipe, data)
+    run = runs.RunDir(Path(run_dir))
+    settings = {"seed": options.seed, "mixed_precision": options.mixed_precision,
+                "data": data_arg if data_arg == "demo" else str(data.root.resolve()),
+                "strategy": options.strategy}
+    recipe = runs.open_for_training(run, recipe, settings)
+    if data.conditions is not None:
+        conditions.save(run, data.conditions)
+    renderer = modality.prepare(recipe, run, data)
+
+    keras.utils.set_random_seed(options.seed)
+    if options.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    precision.set_precision(options.mixed_precision)
+    gan = build_gan(recipe, seed=options.seed)
+    d_opt, g_opt = precision.make_optimizers(recipe, options.mixed_precision)
+    gan.compile(d_optimizer=d_opt, g_optimizer=g_opt, jit_compile=options.jit)
+    gan.build_all()
+
+    iterator = iter(modality.training_dataset(recipe, data, options.seed, renderer))
+    ckpt = checkpoints.RunCheckpoint(run.checkpoints, gan, iterator, recipe.keep_checkpoints)
+    start = ckpt.restore_latest()
+    if start >= recipe.steps:
+        print(f"{run.root} is already at step {start} (target {recipe.steps}); "
+              "pass a larger --steps to train on", file=out)
+        return {"step": start}
+    if start:
+        print(f"resuming {run.root} from step {start}", file=out)
+    sampler = Sampler(gan.inference_generator, renderer, data.conditions)
+    keeper = None
+    if recipe.eval_every:
+        from keras_avgan.evaluation.during_training import BestKeeper
+
+        keeper = BestKeeper(run, recipe, data.root, gan, sampler,
+                            log=lambda m: print(m, file=out))
+    samples = SampleWriter(run, recipe, sampler, modality)
+    return _loop(gan, recipe, run, ckpt, iterator, start, options, out, samples, keeper)
+
+
+def _with_class_count(recipe: recipes.Recipe, data: TrainingData) -> recipes.Recipe:
+    """A conditional recipe's num_classes, taken from the data when it says 0."""
+    if data.conditions is None:
+        return recipe
+    found = len(data.conditions.classes)
+    if recipe.num_classes == 0:
+        return recipes.replace(recipe, num_classes=found)
+    if recipe.num_classes != found:
+        raise UserError(f"--set num_classes={recipe.num_classes}, but the '{recipe.label_column}'"
+                        f" column has {found} classes; leave num_classes at 0 to follow the data")
+    return recipe
+
+
+def _loop(gan, recipe, run, ckpt, iterator, start, options, out, samples, keeper=None) -> dict:
+    step_fn = tf.function(gan.train_step, jit_compile=options.jit, reduce_retracing=True)
+    log = MetricsLog(run, recipe, start)
+    bar = keras.utils.Progbar(recipe.steps, interval=0.5 if out.isatty() else 15.0,
+                              stateful_metrics=["step/s"])
+    last_saved, tick, ticked_at = start, time.perf_counter(), start
+    step = start
+    for step in range(start + 1, recipe.steps + 1):
+        for metric in gan.metrics:
+            metric.reset_state()  # per-step values; MetricsLog averages over log_every
+        values = {k: float(v) for k, v in step_fn(next(iterator)).items()}
+        check_finite(values, step, last_saved, run)
+        log.add(step, values)
+        if step % recipe.log_every == 0 or step == recipe.steps:
+            rate = (step - ticked_at) / max(time.perf_counter() - tick, 1e-9)
+            tick, ticked_at = time.perf_counter(), step
+            shown = log.flush(step, rate)
+            bar.update(step, [(k, v) for k, v in shown.items() if k != "step"])
+        if step % recipe.sample_every == 0:
+            samples.write(step)
+        if keeper and step % recipe.eval_every == 0:
+            log.write(step, keeper(step))
+        if step % recipe.checkpoint_every == 0:
+            ckpt.save(step)
+            last_saved = step
+    if last_saved != recipe.steps:
+        ckpt.save(recipe.steps)
+        samples.write(recipe.steps)
+    log.close()
+    print(f"run dir: {run.root} (step {recipe.steps}; checkpoints in {run.checkpoints}, "
+          f"samples in {run.samples}, curves in {run.loss_plot})", file=out)
+    return log.last
+

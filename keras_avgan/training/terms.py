@@ -1,0 +1,160 @@
+"""Loss terms that compose onto the adversarial pair of the GAN scheme.
+
+A term sees what one critic or generator update saw (a `Critique`) and returns its weighted
+share of that update's loss together with the unweighted values it reports. The scheme adds
+every term's share to the adversarial loss; which terms a recipe trains with is decided in
+`builders.py`, so a new term (feature matching, an L1 reconstruction, a mismatched-pair
+critic) is one class here, not a copy of the training step.
+"""
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import keras
+
+from keras_avgan.training import losses
+
+
+@dataclass
+class Critique:
+    """One update's tensors. `real` and `fake` are tensors or dicts of tensors (a generator
+    with several outputs); the critic's outputs are dicts with a "logit" and, for critics
+    with a class head, "classes". In a generator update `real_out` is None and `real` holds
+    the real rows the update's conditions were drawn with."""
+
+    real: Any
+    fake: Any
+    conditions: dict
+    real_out: dict | None
+    fake_out: dict
+    critic: Callable  # x -> the critic's logit, in training mode, under the same conditions
+    seed_generator: Any
+
+
+class LossTerm:
+    """A term reports `d_metrics` on critic updates and `g_metrics` on generator updates."""
+
+    name = ""
+    d_metrics: tuple[str, ...] = ()
+    g_metrics: tuple[str, ...] = ()
+
+    def on_discriminator(self, critique: Critique):
+        """(weighted loss, {metric: value}) to add to the critic's loss, or None."""
+        return None
+
+    def on_generator(self, critique: Critique):
+        """(weighted loss, {metric: value}) to add to the generator's loss, or None."""
+        return None
+
+    def get_config(self) -> dict:
+        return {}
+
+
+def _mean(x):
+    return keras.ops.mean(keras.ops.cast(x, "float32"))
+
+
+class GradientPenalty(LossTerm):
+    """WGAN-GP (Gulrajani et al.): weight * E[(||grad D(x_hat)|| - 1)^2] at random points
+    between each real and fake example (one U[0, 1] weight per example). Also reports the
+    critic's Wasserstein estimate E[D(x)] - E[D(G(z))]."""
+
+    name = "gradient_penalty"
+    d_metrics = ("gp", "w_dist")
+
+    def __init__(self, weight: float = 10.0):
+        self.weight = float(weight)
+
+    def on_discriminator(self, c: Critique):
+        batch = keras.ops.shape(c.real_out["logit"])[0]
+        alpha = keras.random.uniform((batch,), seed=c.seed_generator)
+        gp = losses.gradient_penalty(c.critic, c.real, c.fake, alpha)
+        w_dist = _mean(c.real_out["logit"]) - _mean(c.fake_out["logit"])
+        return self.weight * gp, {"gp": gp, "w_dist": w_dist}
+
+    def get_config(self):
+        return {"weight": self.weight}
+
+
+class R1Penalty(LossTerm):
+    """gamma / 2 * E[||grad D(x)||^2] on real examples (Mescheder et al. 2018), as StyleGAN
+    regularises the non-saturating loss."""
+
+    name = "r1"
+    d_metrics = ("r1",)
+
+    def __init__(self, gamma: float):
+        if gamma < 0:
+            raise ValueError(f"r1_gamma must be 0 (off) or positive, got {gamma}")
+        self.gamma = float(gamma)
+
+    def on_discriminator(self, c: Critique):
+        r1 = losses.r1_penalty(c.critic, c.real)
+        return 0.5 * self.gamma * r1, {"r1": r1}
+
+    def get_config(self):
+        return {"gamma": self.gamma}
+
+
+class Drift(LossTerm):
+    """PGGAN's drift term, weight * E[D(x)^2]: keeps the critic's output near 0."""
+
+    name = "drift"
+
+    def __init__(self, weight: float):
+        self.weight = float(weight)
+
+    def on_discriminator(self, c: Critique):
+        return self.weight * _mean(keras.ops.square(
+            keras.ops.cast(c.real_out["logit"], "float32"))), {}
+
+    def get_config(self):
+        return {"weight": self.weight}
+
+
+def _cross_entropy(labels, logits):
+    return _mean(keras.losses.sparse_categorical_crossentropy(
+        labels, keras.ops.cast(logits, "float32"), from_logits=True))
+
+
+class AuxiliaryClassifier(LossTerm):
+    """AC-GAN (Odena et al. 2017): the critic's class head learns the class of real examples
+    (with `on_fakes`, as TF-GAN's loss that GANSynth trains with, also of generated ones),
+    and the generator is rewarded when its examples are classified as the class it was asked
+    for. Reports the unweighted cross entropies and the head's accuracy on real examples."""
+
+    name = "auxiliary_classifier"
+    d_metrics = ("ac_loss_d", "aux_accuracy_real")
+    g_metrics = ("ac_loss_g",)
+
+    def __init__(self, condition: str, weight: float = 10.0, on_fakes: bool = False):
+        self.condition, self.weight, self.on_fakes = condition, float(weight), bool(on_fakes)
+
+    def _labels(self, c: Critique):
+        return keras.ops.reshape(keras.ops.cast(c.conditions[self.condition], "int32"), (-1,))
+
+    def on_discriminator(self, c: Critique):
+        labels, classes = self._labels(c), c.real_out["classes"]
+        loss = _cross_entropy(labels, classes)
+        if self.on_fakes:
+            loss = loss + _cross_entropy(labels, c.fake_out["classes"])
+        hits = keras.ops.equal(keras.ops.argmax(classes, axis=-1), labels)
+        return self.weight * loss, {"ac_loss_d": loss, "aux_accuracy_real": _mean(hits)}
+
+    def on_generator(self, c: Critique):
+        loss = _cross_entropy(self._labels(c), c.fake_out["classes"])
+        return self.weight * loss, {"ac_loss_g": loss}
+
+    def get_config(self):
+        return {"condition": self.condition, "weight": self.weight, "on_fakes": self.on_fakes}
+
+
+TERMS = {cls.name: cls for cls in (GradientPenalty, R1Penalty, Drift, AuxiliaryClassifier)}
+
+
+def serialize(term: LossTerm) -> dict:
+    return {"term": term.name, "config": term.get_config()}
+
+
+def deserialize(data: dict) -> LossTerm:
+    return TERMS[data["term"]](**data["config"])

@@ -1,0 +1,34 @@
+"""Audio on disk to tf.data: finding and checking files (`scan`), slicing them (`dataset`)."""
+
+from pipelines.audio.dataset import (
+    PEAK_FLOOR,
+    SLICE_MODES,
+    all_slices,
+    audio_dataset,
+    eval_clips,
+    first_slice,
+    pad_to,
+    peak_normalize,
+    random_slice,
+    to_mono,
+)
+from pipelines.audio.scan import (
+    AUDIO_EXTENSIONS,
+    AudioFileInfo,
+    AudioScan,
+    check_recipe_fit,
+    decode_file,
+    describe_scan,
+    list_audio_files,
+    read_labels,
+    require_usable,
+    resampled_frames,
+    scan_audio,
+)
+
+__all__ = [
+    "AUDIO_EXTENSIONS", "PEAK_FLOOR", "SLICE_MODES", "AudioFileInfo", "AudioScan", "all_slices",
+    "audio_dataset", "check_recipe_fit", "decode_file", "describe_scan", "eval_clips",
+    "first_slice", "list_audio_files", "pad_to", "peak_normalize", "random_slice",
+    "read_labels", "require_usable", "resampled_frames", "scan_audio", "to_mono",
+]

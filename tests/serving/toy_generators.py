@@ -1,0 +1,41 @@
+"""Small generators and export settings shared by the export, TFLite and REST client tests."""
+
+import keras
+
+from keras_avgan.modalities.audio_representations import Waveform
+from keras_avgan.modalities.image import ImageRenderer
+
+LATENT = 8
+RATE = 16000
+# export_generator's settings for each toy, publishing as the recipes' modalities do.
+AUDIO = dict(publish=Waveform().publish, outputs={"audio": {"kind": "audio", "sample_rate": RATE}},
+             latent_dim=LATENT, latent_dist="uniform")
+IMAGE = dict(publish=ImageRenderer().publish, outputs={"image": {"kind": "image"}},
+             latent_dim=LATENT, latent_dist="normal")
+
+
+def audio_generator(cond_classes=0, latent_name="z"):
+    """z [B, 8] (and pitch [B], as the first input) -> audio [B, 256, 1] in [-1, 1]; big
+    enough that quantisation bites."""
+    keras.utils.set_random_seed(1)
+    z = keras.Input((LATENT,), name=latent_name)
+    inputs, x = [z], z
+    if cond_classes:
+        pitch = keras.Input((), dtype="int32", name="pitch")
+        inputs.insert(0, pitch)  # the export must follow the model's order, not its own
+        x = keras.layers.Concatenate()([z, keras.ops.one_hot(pitch, cond_classes)])
+    x = keras.layers.Reshape((16, 32))(keras.layers.Dense(16 * 32)(x))
+    x = keras.layers.Conv1DTranspose(16, 25, strides=4, padding="same", activation="relu")(x)
+    x = keras.layers.Conv1DTranspose(1, 25, strides=4, padding="same")(x)
+    x = keras.layers.Activation("tanh", dtype="float32")(x)  # as recipes keep G's output
+    return keras.Model(inputs if cond_classes else z, x)
+
+
+def image_generator():
+    """z [B, 8] -> image [B, 16, 16, 3] in [-1, 1]."""
+    keras.utils.set_random_seed(2)
+    z = keras.Input((LATENT,), name="z")
+    x = keras.layers.Reshape((4, 4, 64))(keras.layers.Dense(4 * 4 * 64)(z))
+    x = keras.layers.Conv2DTranspose(32, 4, strides=2, padding="same", activation="relu")(x)
+    x = keras.layers.Conv2DTranspose(3, 4, strides=2, padding="same", activation="tanh")(x)
+    return keras.Model(z, x)
