@@ -212,7 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--run-dir", required=True)
     ev.add_argument("--data", help="labelled data (default: what the run trained on)")
     ev.add_argument("-n", type=int, default=1000, help="generated samples to score")
-    ev.add_argument("--label", nargs="+", help="labels.csv columns to score (default: all)")
+    ev.add_argument("--label", nargs="+", help="labels.csv columns to score (default: the "
+                    "recipe's label_column, or every column with 2-64 classes)")
     ev.add_argument("--json", help="write the figures here (default RUN_DIR/evaluation.json)")
     ev.add_argument("--classifier", help="a .keras file or SavedModel to judge with (with --label)")
     ev.set_defaults(func=cmd_evaluate)

@@ -63,7 +63,7 @@ def read_labels(root, extensions, kind) -> dict[str, dict[str, str]]:
         return rows
     if not root.is_dir():
         return {}
-    # Without a labels.csv the parent folder is the label (DESIGN.md "Data on disk").
+    # Without a labels.csv the parent folder is the label (docs/design.md, "Data on disk").
     return {str(Path(p).resolve()): {"path": p, "folder": Path(p).parent.name,
                                      "label": Path(p).parent.name}
             for p in list_files(root, extensions, kind)}

@@ -87,8 +87,10 @@ def evaluate_run(run_dir, data: str | None = None, n: int = 1000, label_columns=
     modality = modalities.for_recipe(recipe)
     if n < 2:
         raise UserError(f"-n must be at least 2 to compare distributions, got {n}")
+    # By default the recipe's own label column judges it (all usable columns if it has none).
+    wanted = label_columns or ([recipe.label_column] if recipe.label_column else None)
     labelled = load_labelled(modalities.resolve_data(recipe, data or _data_of(run)), recipe,
-                             label_columns)
+                             wanted)
     columns = list(labelled.class_names)
     reference, result = {}, Evaluation(str(run.root), which, n)
     if classifier and len(columns) != 1:
@@ -106,7 +108,10 @@ def evaluate_run(run_dir, data: str | None = None, n: int = 1000, label_columns=
     for source, examples in sources.items():  # classifier-free scores, where there are any
         result.scores[source].update(modality.classifier_free_scores(examples, recipe))
     figure = Path(json_out).with_suffix(".png") if json_out else run.root / "evaluation.png"
-    modality.comparison_figure(labelled.held_out, sources["trained"], recipe, figure)
+    # Real examples from across the held-out set (files are sorted, so by class), not the first.
+    spread = np.linspace(0, len(labelled.held_out) - 1, min(8, len(labelled.held_out)))
+    modality.comparison_figure(labelled.held_out[spread.astype(int)], sources["trained"], recipe,
+                               figure)
     out = Path(json_out) if json_out else run.root / "evaluation.json"
     runs.atomic_write_text(out, result.to_json() + "\n")
     log(format_table(result, modality.score_notes))

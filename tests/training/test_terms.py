@@ -1,0 +1,66 @@
+"""Loss terms on hand-made critiques: closed forms for the penalties and the AC-GAN parts."""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_avgan.training import terms
+
+W = np.array([[3.0], [4.0]], np.float32)  # a linear critic D(x) = <w, x> with ||w|| = 5
+
+
+def critique(real_logits=(1.0, -1.0), fake_logits=(0.5, 0.5), real=None, fake=None,
+             conditions=None, real_heads=None, fake_heads=None):
+    real = np.ones((2, 2), np.float32) if real is None else real
+    fake = np.zeros((2, 2), np.float32) if fake is None else fake
+    return terms.Critique(
+        real=keras.ops.convert_to_tensor(real), fake=keras.ops.convert_to_tensor(fake),
+        conditions=conditions or {},
+        real_out={"logit": np.array(real_logits, np.float32)[:, None], **(real_heads or {})},
+        fake_out={"logit": np.array(fake_logits, np.float32)[:, None], **(fake_heads or {})},
+        critic=lambda x: keras.ops.matmul(x, W), seed_generator=keras.random.SeedGenerator(0))
+
+
+def test_gradient_penalty_of_a_linear_critic_is_its_slope_minus_one_squared():
+    share, values = terms.GradientPenalty(10.0).on_discriminator(critique())
+    assert float(values["gp"]) == pytest.approx((5.0 - 1.0) ** 2, rel=1e-5)
+    assert float(share) == pytest.approx(160.0, rel=1e-5)
+    assert float(values["w_dist"]) == pytest.approx(0.0 - 0.5)  # E[D(x)] - E[D(G(z))]
+
+
+def test_r1_is_half_gamma_times_the_squared_slope():
+    share, values = terms.R1Penalty(4.0).on_discriminator(critique())
+    assert float(values["r1"]) == pytest.approx(25.0, rel=1e-5)
+    assert float(share) == pytest.approx(0.5 * 4.0 * 25.0, rel=1e-5)
+    with pytest.raises(ValueError, match="r1_gamma"):
+        terms.R1Penalty(-1.0)
+
+
+def test_drift_is_the_mean_squared_real_logit():
+    share, values = terms.Drift(0.1).on_discriminator(critique(real_logits=(2.0, -4.0)))
+    assert float(share) == pytest.approx(0.1 * (4.0 + 16.0) / 2) and values == {}
+
+
+def test_auxiliary_classifier_cross_entropies_and_accuracy():
+    # Logits (0, log 3) give p = (1/4, 3/4): CE is log 4 for class 0, log(4/3) for class 1.
+    logits = np.array([[0.0, np.log(3.0)], [0.0, np.log(3.0)]], np.float32)
+    c = critique(conditions={"pitch": np.array([0, 1], np.int32)},
+                 real_heads={"classes": logits}, fake_heads={"classes": logits[:, ::-1]})
+    share, values = terms.AuxiliaryClassifier("pitch", 2.0).on_discriminator(c)
+    expected = (np.log(4.0) + np.log(4.0 / 3.0)) / 2
+    assert float(values["ac_loss_d"]) == pytest.approx(expected, rel=1e-5)
+    assert float(share) == pytest.approx(2.0 * expected, rel=1e-5)
+    assert float(values["aux_accuracy_real"]) == 0.5  # argmax is class 1 for both
+    on_fakes = terms.AuxiliaryClassifier("pitch", 2.0, on_fakes=True).on_discriminator(c)[1]
+    assert float(on_fakes["ac_loss_d"]) == pytest.approx(2 * expected, rel=1e-5)
+    # The generator is scored on the fakes' class logits: (log 3, 0) is the mirror image.
+    g_values = terms.AuxiliaryClassifier("pitch", 2.0).on_generator(c)[1]
+    assert float(g_values["ac_loss_g"]) == pytest.approx((np.log(4 / 3) + np.log(4)) / 2,
+                                                         rel=1e-5)
+
+
+def test_terms_round_trip_through_their_configs():
+    for term in (terms.GradientPenalty(3.0), terms.R1Penalty(1.0), terms.Drift(0.001),
+                 terms.AuxiliaryClassifier("identity", 1.5, True)):
+        again = terms.deserialize(terms.serialize(term))
+        assert type(again) is type(term) and again.get_config() == term.get_config()
