@@ -27,6 +27,9 @@ STEP_CONFIGS = {  # name -> (recipe overrides, precision, jit)
 }
 PIPELINE_CONFIGS = ("in-graph decode", "soundfile decode")
 BASE = ["model_dim=16", "batch_size=16"]
+# The image rows: DCGAN as the quality benchmark trains it, on the demo faces.
+DCGAN_SET = ["model_dim=32", "batch_size=64"]
+IMAGE_BATCHES = 12
 
 
 def _training_batches(recipe, in_graph=True):
@@ -81,9 +84,62 @@ def measure_pipeline(name, batches=30) -> dict:
     return {"batches_per_second": batches / seconds}
 
 
+def measure_dcgan_step(steps) -> dict:
+    """Images a DCGAN train step consumes per second (batch x d_steps x steps/s)."""
+    import keras
+    import tensorflow as tf
+
+    from keras_avgan import recipes
+    from keras_avgan.training import precision
+    from keras_avgan.training.builders import build_gan
+
+    recipe = recipes.apply_overrides(recipes.DCGAN, DCGAN_SET)
+    keras.utils.set_random_seed(0)
+    gan = build_gan(recipe, seed=0)
+    gan.compile(*precision.make_optimizers(recipe))
+    batches = iter(_training_batches(recipe))
+    step = tf.function(gan.train_step)
+    for _ in range(2):
+        step(next(batches))
+    started = time.perf_counter()
+    for _ in range(steps):
+        float(step(next(batches))["d_loss"])
+    rate = steps / (time.perf_counter() - started)
+    return {"images_per_second": rate * recipe.batch_size * recipe.d_steps}
+
+
+def measure_image_pipeline(name) -> dict:
+    """The demo faces through `image_dataset`, or through the naive one-file-at-a-time loop."""
+    from image_pipeline import naive_loop
+
+    from keras_avgan import recipes
+
+    recipe = recipes.apply_overrides(recipes.DCGAN, DCGAN_SET)
+    if name == "image_dataset":
+        batches = iter(_training_batches(recipe))
+        next(batches)
+        started = time.perf_counter()
+        for _ in range(IMAGE_BATCHES):
+            next(batches)
+        count = IMAGE_BATCHES * recipe.batch_size
+    else:
+        from pipelines import demo, images
+
+        paths = images.list_image_files(demo.ensure_demo("faces"))[:IMAGE_BATCHES
+                                                                   * recipe.batch_size]
+        started = time.perf_counter()
+        naive_loop(paths, recipe.image_size)
+        count = len(paths)
+    return {"images_per_second": count / (time.perf_counter() - started)}
+
+
 def _child(kind: str, name: str, steps: int) -> None:
     if kind == "step":
         result = measure_steps(*STEP_CONFIGS[name], steps=steps)
+    elif kind == "dcgan":
+        result = measure_dcgan_step(steps)
+    elif kind == "images":
+        result = measure_image_pipeline(name)
     else:
         result = measure_pipeline(name)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -121,6 +177,14 @@ def main() -> int:
     _table("input pipeline, batches of 80 x 16384 (ratio to in-graph decode)",
            {name: _run("pipeline", name, args.steps) for name in PIPELINE_CONFIGS},
            "batches_per_second")
+    _table(f"pictures: the demo faces at 64 x 64 (ratio to what a DCGAN step consumes, "
+           f"{' '.join(DCGAN_SET)})",
+           {"DCGAN train step": _run("dcgan", "step", args.steps),
+            "image_dataset": _run("images", "image_dataset", args.steps),
+            "naive PIL loop": _run("images", "naive", args.steps)}, "images_per_second")
+    print()
+    subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "demo_faces.py")],
+                   check=True)
     return 0
 
 

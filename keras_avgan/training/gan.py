@@ -15,7 +15,11 @@ In a D update the fakes get the chunk's own conditions, so both halves of D's ba
 same class mix; the G update draws its B conditions by shuffling the step's d_steps * B rows.
 
 Each D update runs D once on concat([real, fake]): one forward pass, one spectral-norm power
-iteration if D has it, and one phase-shuffle shift shared by the real and fake halves.
+iteration if D has it, and one phase-shuffle shift shared by the real and fake halves. A
+critic with batch normalisation (DCGAN's) is run on the real and the fake batch apart
+instead, as DCGAN trains it: normalised together, the two halves' shared statistics tell
+real from fake, and the generator's update, which shows D fakes alone, would see another
+critic than the one that was trained.
 The adversarial loss is a recipe's pair (`losses.LOSSES`); `terms` (terms.py) add the
 gradient penalty, R1, drift or an auxiliary classifier to it. All randomness (z, penalty
 interpolation weights, shuffles) comes from a SeedGenerator the GAN owns, whose state is in
@@ -55,6 +59,7 @@ class GAN(keras.Model):
         self.latent_dim, self.latent_dist = int(latent_dim), latent_dist
         self.loss_name, self.d_steps, self.gp_weight = loss, int(d_steps), float(gp_weight)
         self.layout = BatchLayout(tuple(outputs), tuple(conditions), tuple(critic_conditions))
+        self.separate_passes = _has_batch_norm(discriminator)
         pair = losses.get_loss(loss)
         self._g_loss_fn, self._d_loss_fn = pair.generator, pair.discriminator
         self.extra_terms = list(terms)  # what get_config keeps; the loss's own penalty is not
@@ -207,14 +212,9 @@ class GAN(keras.Model):
         fake = self.layout.generator_call(self.generator, self.sample_latents(batch),
                                           conditions, True)
         real = tf.nest.map_structure(lambda r, f: keras.ops.cast(r, f.dtype), real, fake)
-        both = tf.nest.map_structure(lambda r, f: keras.ops.concatenate([r, f], 0), real, fake)
-        doubled = {k: keras.ops.concatenate([v, v], 0) for k, v in conditions.items()}
         variables = self.discriminator.trainable_variables
         with tf.GradientTape() as tape:
-            outputs = self.layout.critic_call(self.discriminator, both, doubled, True)
-            halves = {k: keras.ops.split(v, 2, axis=0) for k, v in outputs.items()}
-            real_out = {k: v[0] for k, v in halves.items()}
-            fake_out = {k: v[1] for k, v in halves.items()}
+            real_out, fake_out = self._critic_outputs(real, fake, conditions)
             d_loss = self._d_loss_fn(real_out["logit"], fake_out["logit"])
             critique = self._critique(real, fake, conditions, real_out, fake_out)
             reported = {}
@@ -224,6 +224,19 @@ class GAN(keras.Model):
             scaled = self.d_optimizer.scale_loss(self._loss_share(d_loss))
         self.d_optimizer.apply(tape.gradient(scaled, variables), variables)
         self._track({"d_loss": d_loss, **reported})
+
+    def _critic_outputs(self, real, fake, conditions):
+        """(outputs on real, outputs on fake): one pass over both, or two for a critic with
+        batch norm (see the module docstring)."""
+        def critic(x, given):
+            return self.layout.critic_call(self.discriminator, x, given, True)
+
+        if self.separate_passes:
+            return critic(real, conditions), critic(fake, conditions)
+        both = tf.nest.map_structure(lambda r, f: keras.ops.concatenate([r, f], 0), real, fake)
+        doubled = {k: keras.ops.concatenate([v, v], 0) for k, v in conditions.items()}
+        halves = {k: keras.ops.split(v, 2, axis=0) for k, v in critic(both, doubled).items()}
+        return {k: v[0] for k, v in halves.items()}, {k: v[1] for k, v in halves.items()}
 
     def _generator_step(self, real, conditions, batch):
         z = self.sample_latents(batch)
@@ -271,6 +284,17 @@ class GAN(keras.Model):
                 config["generator_ema"])
         config["terms"] = [terms_lib.deserialize(t) for t in config.get("terms", [])]
         return cls(generator, discriminator, **config)
+
+
+def _has_batch_norm(network) -> bool:
+    """Whether any layer of `network`, however deep, normalises over the batch."""
+    layers = list(getattr(network, "layers", []))
+    while layers:
+        layer = layers.pop()
+        if isinstance(layer, keras.layers.BatchNormalization):
+            return True
+        layers += getattr(layer, "layers", [])
+    return False
 
 
 def _chunk(chunks, i):

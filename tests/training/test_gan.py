@@ -240,3 +240,21 @@ def test_generator_ema_averages_with_a_warm_up():
     assert gan.inference_generator is gan.generator_ema
     with pytest.raises(ValueError, match="ema_decay"):
         GAN(gan.generator, gan.discriminator, latent_dim=recipe.latent_dim, ema_decay=0.9)
+
+
+def test_a_critic_with_batch_norm_sees_real_and_fake_batches_apart():
+    # BN over concat([real, fake]) would normalise both halves with shared statistics, which
+    # tell them apart; the G update shows D fakes alone. Apart, D(x) below is BN(x) of each
+    # batch on its own: every real batch and every fake batch then has mean logit 0.
+    g = dense_net([2], 3)
+    x = keras.Input((2,))
+    d = keras.Model(x, keras.layers.Dense(1, use_bias=False, kernel_initializer="ones")(
+        keras.layers.BatchNormalization(center=False, scale=False)(x)))
+    gan = GAN(g, d, latent_dim=3, loss="lsgan", d_steps=1, seed=0)
+    assert gan.separate_passes and not GAN(dense_net([2], 3), dense_net([1], 2),
+                                           latent_dim=3).separate_passes
+    real = tf.constant([[5.0, 5.0], [7.0, 7.0]])
+    fake = tf.constant([[0.0, 0.0], [1.0, 1.0]])
+    real_out, fake_out = gan._critic_outputs(real, fake, {})
+    np.testing.assert_allclose(np.mean(real_out["logit"]), 0.0, atol=1e-4)
+    np.testing.assert_allclose(np.mean(fake_out["logit"]), 0.0, atol=1e-4)

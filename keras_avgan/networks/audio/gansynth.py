@@ -45,9 +45,6 @@ def _conv(units, kernel, name):
 class GANSynthGenerator(keras.Model):
     """[z [B, latent_dim], pitch int [B]] -> spectrogram [B, height, width, channels] in [-1, 1]."""
 
-    output_kind = "spectrogram"
-    condition_names = ("pitch",)
-
     def __init__(self, latent_dim: int = 256, num_classes: int = 61, height: int = 128,
                  width: int = 256, channels: int = 2, model_dim: int = 32, fmap_max: int = 256,
                  convs_per_block: int = 2, condition_gain: float = 1.0, **kwargs):

@@ -34,8 +34,6 @@ def start_size(height: int, width: int) -> tuple[int, int]:
 class SpecGANGenerator(SequenceModel):
     """z in [-1, 1]^latent_dim -> spectrogram [B, height, width, channels] in [-1, 1]."""
 
-    output_kind = "spectrogram"
-
     def __init__(self, latent_dim: int = 100, height: int = 128, width: int = 128,
                  channels: int = 1, model_dim: int = 64, kernel_size: int = 5, **kwargs):
         super().__init__(**kwargs)

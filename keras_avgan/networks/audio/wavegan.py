@@ -54,8 +54,6 @@ class PassThrough(keras.initializers.Initializer):
 class WaveGANGenerator(SequenceModel):
     """z in [-1, 1]^latent_dim -> audio [B, slice_len, channels] in [-1, 1]."""
 
-    output_kind = "audio"
-
     def __init__(self, latent_dim: int = 100, slice_len: int = 16384, model_dim: int = 64,
                  channels: int = 1, kernel_len: int = 25, upsample: str = "zeros",
                  post_filter: bool = False, post_filter_len: int = 512, **kwargs):
