@@ -10,12 +10,19 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, text_format  # noqa: E402,E501
-from toy_generators import AUDIO, IMAGE, LATENT, audio_generator, image_generator  # noqa: E402
+from toy_generators import (  # noqa: E402
+    AUDIO,
+    AUDIO_VISUAL,
+    IMAGE,
+    LATENT,
+    audio_generator,
+    audio_visual_generator,
+    image_generator,
+)
 
 from keras_avgan import latents  # noqa: E402
 from keras_avgan.errors import UserError  # noqa: E402
@@ -242,22 +249,13 @@ def test_published_names_must_be_the_declared_outputs(tmp_path):
 
 
 def test_a_generator_with_two_outputs_exports_both(tmp_path):
-    keras.utils.set_random_seed(3)
-    z = keras.Input((LATENT,), name="z")
-    h = keras.layers.Dense(32, activation="relu")(z)
-    image = keras.layers.Reshape((4, 4, 3))(keras.layers.Dense(48, activation="tanh")(h))
-    gen = keras.Model(z, {"image": image, "audio": keras.layers.Dense(64, activation="tanh")(h)})
-
-    def publish(made):
-        return {"image": (made["image"] + 1.0) * 0.5, "audio": made["audio"]}
-
-    outputs = {"image": {"kind": "image"}, "audio": {"kind": "audio", "sample_rate": 8000}}
-    path = export.export_generator(gen, tmp_path / "av", publish=publish, outputs=outputs,
-                                   latent_dim=LATENT, latent_dist="normal")
+    gen = audio_visual_generator()
+    path = export.export_generator(gen, tmp_path / "av", **AUDIO_VISUAL)
     drawn = tf.saved_model.load(str(path)).signatures["sample"](
         seed=tf.constant(2, tf.int64), n=tf.constant(3))
     assert drawn["image"].shape == (3, 4, 4, 3) and drawn["audio"].shape == (3, 64)
     expected = gen(latents.sample_latents(3, LATENT, "normal", 2))
     np.testing.assert_allclose(drawn["audio"], expected["audio"], atol=TOL)
+    np.testing.assert_allclose(drawn["image"], (expected["image"] + 1) / 2, atol=TOL)
     meta = json.loads((path / export.METADATA_FILE).read_text())
     assert meta["kind"] == "audio+image" and meta["sample_rate"] == 8000

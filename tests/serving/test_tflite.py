@@ -9,7 +9,15 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from ai_edge_litert.interpreter import Interpreter  # noqa: E402
-from toy_generators import AUDIO, IMAGE, LATENT, audio_generator, image_generator  # noqa: E402
+from toy_generators import (  # noqa: E402
+    AUDIO,
+    AUDIO_VISUAL,
+    IMAGE,
+    LATENT,
+    audio_generator,
+    audio_visual_generator,
+    image_generator,
+)
 
 from keras_avgan.errors import UserError  # noqa: E402
 from keras_avgan.serving import export, tflite  # noqa: E402
@@ -63,6 +71,15 @@ def test_image_conversion_parity(image_model, tmp_path, quantize):
     assert info["psnr_db"] >= 30.0 and info["parity_ok"]
     if quantize == "none":
         assert info["max_abs_diff"] <= 1e-4
+
+
+def test_a_generator_with_two_outputs_converts_and_each_is_checked_by_its_kind(tmp_path):
+    path = export.export_generator(audio_visual_generator(), tmp_path / "av", **AUDIO_VISUAL)
+    info = tflite.convert_saved_model(path, tmp_path / "av.tflite")
+    assert info["parity_ok"] and {"snr_db", "psnr_db"} <= set(info)
+    runner = Interpreter(model_path=info["path"]).get_signature_runner("serving_default")
+    shapes = {k: v["shape"].tolist() for k, v in runner.get_output_details().items()}
+    assert shapes == {"image": [1, 4, 4, 3], "audio": [1, 64]}
 
 
 def test_condition_input_converts_with_batch_one(tmp_path):

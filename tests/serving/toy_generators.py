@@ -39,3 +39,21 @@ def image_generator():
     x = keras.layers.Conv2DTranspose(32, 4, strides=2, padding="same", activation="relu")(x)
     x = keras.layers.Conv2DTranspose(3, 4, strides=2, padding="same", activation="tanh")(x)
     return keras.Model(z, x)
+
+
+def audio_visual_generator():
+    """z [B, 8] -> {"image": [B, 4, 4, 3], "audio": [B, 64]}, both in [-1, 1]."""
+    keras.utils.set_random_seed(3)
+    z = keras.Input((LATENT,), name="z")
+    h = keras.layers.Dense(32, activation="relu")(z)
+    image = keras.layers.Reshape((4, 4, 3))(keras.layers.Dense(48, activation="tanh")(h))
+    return keras.Model(z, {"image": image, "audio": keras.layers.Dense(64, activation="tanh")(h)})
+
+
+def _publish_both(made):
+    return {"image": (made["image"] + 1.0) * 0.5, "audio": made["audio"]}
+
+
+AUDIO_VISUAL = dict(publish=_publish_both, latent_dim=LATENT, latent_dist="normal",
+                    outputs={"image": {"kind": "image"},
+                             "audio": {"kind": "audio", "sample_rate": 8000}})
