@@ -50,7 +50,10 @@ def _training_batches(recipe, in_graph=True):
 def measure_steps(overrides, precision_mode, jit, steps, warmup=2) -> dict:
     import keras
 
-    from keras_avgan import data, precision, recipes
+    import tensorflow as tf
+
+    from keras_avgan import recipes
+    from keras_avgan.training import precision
     from keras_avgan.training.builders import build_gan
 
     recipe = recipes.apply_overrides(recipes.WAVEGAN, BASE + overrides)
@@ -58,8 +61,7 @@ def measure_steps(overrides, precision_mode, jit, steps, warmup=2) -> dict:
     precision.set_precision(precision_mode)
     gan = build_gan(recipe, seed=0)
     gan.compile(*precision.make_optimizers(recipe, precision_mode), jit_compile=jit)
-    batches = iter(data.audio_training_dataset(recipe, data.load_audio(recipe, "demo"), 0))
-    import tensorflow as tf
+    batches = iter(_training_batches(recipe))
 
     step = tf.function(gan.train_step, jit_compile=jit)
     for _ in range(warmup):

@@ -24,8 +24,7 @@ class BestKeeper:
                  log=print):
         self.run, self.recipe, self.n, self.sampler = run, recipe, n, sampler
         self.modality = modalities.for_recipe(recipe)
-        columns = [recipe.label_column] if recipe.label_column else None
-        self.data = load_labelled(data_root, recipe, columns)
+        self.data = load_labelled(data_root, recipe)
         self.column = next(iter(self.data.class_names))
         self.classifier, _ = classifier_for(self.data, self.column, recipe, log=log)
         self.train_act, _ = classifiers.classifier_outputs(

@@ -87,10 +87,8 @@ def evaluate_run(run_dir, data: str | None = None, n: int = 1000, label_columns=
     modality = modalities.for_recipe(recipe)
     if n < 2:
         raise UserError(f"-n must be at least 2 to compare distributions, got {n}")
-    # By default the recipe's own label column judges it (all usable columns if it has none).
-    wanted = label_columns or ([recipe.label_column] if recipe.label_column else None)
     labelled = load_labelled(modalities.resolve_data(recipe, data or _data_of(run)), recipe,
-                             wanted)
+                             label_columns)
     columns = list(labelled.class_names)
     reference, result = {}, Evaluation(str(run.root), which, n)
     if classifier and len(columns) != 1:

@@ -45,8 +45,12 @@ def _fingerprint(root: Path, files, judge_key: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def _label_columns(rows: dict, wanted: list[str] | None) -> list[str]:
+def _label_columns(rows: dict, wanted: list[str] | None, preferred: str = "") -> list[str]:
+    """The columns asked for; else the recipe's own label column when the data has it; else
+    every column with 2 to MAX_CLASSES classes."""
     columns = sorted({c for row in rows.values() for c in row if c != "path"})
+    if not wanted and preferred in columns:
+        wanted = [preferred]
     if wanted:
         missing = [c for c in wanted if c not in columns]
         if missing:
@@ -67,7 +71,8 @@ def _label_columns(rows: dict, wanted: list[str] | None) -> list[str]:
 
 
 def load_labelled(root: Path, recipe, label_columns=None) -> LabelledExamples:
-    """The recipe's modality reads the first example of every labelled file under `root`."""
+    """The recipe's modality reads the first example of every labelled file under `root`,
+    labelled by `label_columns` (default: the recipe's label_column, or every usable one)."""
     modality = modalities.for_recipe(recipe)
     good, _ = modality.usable_files(recipe, root)
     rows = modality.label_rows(root)
@@ -77,7 +82,7 @@ def load_labelled(root: Path, recipe, label_columns=None) -> LabelledExamples:
                         "needs at least 10 (a labels.csv with path and label columns, or one "
                         "folder per class)")
     rows = {f.path: rows.get(str(Path(f.path).resolve()), rows.get(f.path)) for f in files}
-    columns = _label_columns(rows, label_columns)
+    columns = _label_columns(rows, label_columns, recipe.label_column)
     held = np.array([_is_held_out(str(Path(f.path).relative_to(root))) for f in files])
     examples = modality.labelled_examples(recipe, files)
     names, train_ids, held_ids = {}, {}, {}

@@ -138,7 +138,7 @@ SPECGAN = SpectralRecipe(
 # commented where they are made (docs/gansynth.md has the measurements behind them).
 GANSYNTH = SpectralRecipe(
     name="gansynth",
-    summary="pitch-conditioned log-magnitude + instantaneous frequency, inverted exactly",
+    summary="pitch-conditioned log-magnitude + instantaneous frequency (mel), inverted to audio",
     data_kind="audio",
     generator="gansynth_generator",
     discriminator="gansynth_discriminator",

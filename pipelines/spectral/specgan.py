@@ -4,7 +4,7 @@ STFT frame 256, hop 128, periodic Hann, padding at the end: 16384 samples give 1
 129 bins; the Nyquist bin is dropped. Features log(|X| + 1e-6) are standardised per frequency
 bin with moments from the training data, divided by 3 and clipped to [-1, 1]. Audio comes back
 through Griffin-Lim (16 iterations, as SpecGAN does), written with builtin TFLite ops only.
-The GANSynth representation lives in spectral_gansynth.py.
+The GANSynth representation lives in gansynth.py.
 """
 
 import numpy as np

@@ -23,3 +23,20 @@ def test_a_seed_retrains_the_same_judge_and_another_seed_a_different_one(tiny_to
                                                     strict=True))
     assert not np.allclose(_weights(first)[0], _weights(other)[0])
     assert other.get_layer("noise_floor").seed == 1
+
+
+def test_the_recipes_label_column_judges_by_default_and_other_data_falls_back():
+    from keras_avgan.errors import UserError
+    from keras_avgan.evaluation.reference import _label_columns
+
+    rows = {f"{i}.png": {"path": f"{i}.png", "folder": "x", "identity": f"id{i % 3}",
+                         "hair": "dark" if i % 2 else "fair"} for i in range(12)}
+    assert _label_columns(rows, None, "identity") == ["identity"]
+    assert _label_columns(rows, None, "") == ["hair", "identity"]
+    # Folders of one's own pictures have no 'identity': every usable column judges instead.
+    folders = {p: {"path": p, "folder": r["hair"], "label": r["hair"]} for p, r in rows.items()}
+    assert _label_columns(folders, None, "identity") == ["label"]
+    import pytest
+
+    with pytest.raises(UserError, match="--label identity"):
+        _label_columns(folders, ["identity"], "identity")  # asked for by name: an error
