@@ -49,7 +49,6 @@ def _training_batches(recipe, in_graph=True):
 
 def measure_steps(overrides, precision_mode, jit, steps, warmup=2) -> dict:
     import keras
-
     import tensorflow as tf
 
     from keras_avgan import recipes
