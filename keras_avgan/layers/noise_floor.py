@@ -2,10 +2,9 @@
 
 The demo datasets are synthesised, so their clips are digitally clean: above a note's last
 harmonic the spectrum is exact silence. A classifier trained only on such clips learns the
-silence as a feature, and any noise floor then decides its answer: on the demo notes, white
-noise 40 dB under full scale made the family classifier call every held-out clip "brass".
-Every generator leaves some noise floor, so scores from such a judge measure the noise, not
-the family or pitch. Training on clips with a random noise floor makes it judge the content.
+silence as a feature, and any noise floor then decides its answer (docs/evaluation.md shows
+how far). Every generator leaves some noise floor, so scores from such a judge measure the
+noise, not the family or pitch. Training on clips with a random noise floor makes it judge the content.
 """
 
 import keras

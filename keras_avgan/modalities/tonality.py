@@ -3,10 +3,8 @@
 The classifier scores say *that* generated notes are heard as the wrong family; flatness says
 one reason why without any classifier. It is the geometric over the arithmetic mean of the
 power spectrum (Wiener entropy): near 0 for a few clean partials, about exp(-Euler gamma) =
-0.56 for white noise, whose periodogram bins are exponentially distributed. On the demo
-notes, real clips score about 1e-5 and real clips with white noise 20 dB under them about
-0.05, which is already enough noise to turn half the family classifier's organ and reed
-into brass (`make bench-judge`).
+0.56 for white noise, whose periodogram bins are exponentially distributed. How much noise
+it takes to change what the family judge hears: `make bench-judge` and docs/evaluation.md.
 """
 
 import numpy as np

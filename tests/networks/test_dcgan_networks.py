@@ -17,6 +17,7 @@ from network_checks import (
 from keras_avgan import networks, recipes
 from keras_avgan.errors import UserError
 from keras_avgan.networks.image.dcgan import DCGANDiscriminator, DCGANGenerator
+from keras_avgan.training.terms import R1Penalty
 
 BN = 4  # batch norm: scale, offset, moving mean, moving variance per channel
 
@@ -116,3 +117,12 @@ def test_the_checks_every_network_gets(tmp_path):
     assert_bfloat16_keeps_outputs_float32(small_pair, z)
     real = tf.random.stateless_uniform((4, 64, 64, 3), (1, 2), minval=-1.0, maxval=1.0)
     assert_one_step_trains(*small_pair(), real, loss="dcgan", d_steps=1)
+
+
+def test_the_hinge_loss_with_a_spectral_norm_critic_and_r1_trains():
+    generator = DCGANGenerator(latent_dim=8, model_dim=2)
+    critic = DCGANDiscriminator(model_dim=2, spectral_norm=True)
+    real = tf.random.stateless_uniform((2, 64, 64, 3), (3, 4), minval=-1.0, maxval=1.0)
+    logs = assert_one_step_trains(generator, critic, real, loss="hinge", d_steps=1,
+                                  terms=[R1Penalty(1.0)])
+    assert logs["r1"] > 0

@@ -40,8 +40,7 @@ class PassThrough(keras.initializers.Initializer):
 
     The post-filter starts as the identity, so training begins from the plain generator. The
     reference initialises it at random, which makes the first samples a 512-tap random filter of
-    the generator's output: on the demo notes such a run's IS was still 1.2 at step 500, where
-    the same run without the filter had reached 1.9.
+    the generator's output, and training first has to undo that (docs/wavegan.md).
     """
 
     def __call__(self, shape, dtype=None):
