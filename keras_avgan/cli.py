@@ -10,6 +10,7 @@ import sys
 
 from keras_avgan import recipes
 from keras_avgan.errors import TrainingDiverged, UserError
+from keras_avgan.quiet_logs import without_tf_chatter
 
 
 def _resolve_recipe(args) -> recipes.Recipe:
@@ -22,6 +23,17 @@ def _resolve_recipe(args) -> recipes.Recipe:
     if getattr(args, "eval_every", None) is not None:
         recipe = recipes.replace(recipe, eval_every=args.eval_every)
     return recipe
+
+
+def parse_conditions(items) -> dict[str, list[str]]:
+    """`--cond pitch=60` or `--cond pitch=48,60,72` -> {"pitch": ["60"]} / [...]."""
+    parsed = {}
+    for item in items or []:
+        name, sep, values = item.partition("=")
+        if not sep or not name.strip() or not values.strip():
+            raise UserError(f"--cond expects NAME=VALUE[,VALUE...], got {item!r}")
+        parsed[name.strip()] = [v.strip() for v in values.split(",") if v.strip()]
+    return parsed
 
 
 def cmd_recipes(args) -> None:
@@ -86,7 +98,7 @@ def cmd_fit(args) -> None:
 
 
 def cmd_generate(args) -> None:
-    from keras_avgan.generate import generate, parse_conditions
+    from keras_avgan.generate import generate
 
     result = generate(args.run_dir, n=args.n, seed=args.seed, out=args.out,
                       interpolate=args.interpolate, cond=parse_conditions(args.cond),
@@ -109,7 +121,7 @@ def cmd_export(args) -> None:
     from keras_avgan.serving.export import export_run
 
     target, which = export_run(args.run_dir, name=args.name, base=args.base,
-                               version=args.version)
+                               version=args.version, serving_root=args.serving_root)
     print(f"exported the {which}")
     print(f"saved model: {target}")
     print(f"TF Serving config: {os.path.join(args.base, 'models.config')}")
@@ -128,8 +140,6 @@ def cmd_convert(args) -> None:
 def _class_ids(items, n: int) -> dict:
     """`--cond pitch=4` (or 0,4,7 taken in turn) -> {"pitch": [n int ids]} for `request`."""
     import numpy as np
-
-    from keras_avgan.generate import parse_conditions
 
     ids = {}
     for name, values in parse_conditions(items).items():
@@ -158,6 +168,8 @@ def _add_recipe_flags(parser, required=True) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="keras_avgan", description=__doc__.splitlines()[0])
+    parser.add_argument("--verbose", action="store_true",
+                        help="show TensorFlow's own start-up and device log lines")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("recipes", help="list the recipes").set_defaults(func=cmd_recipes)
 
@@ -223,6 +235,10 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--name", help="model name in TF Serving (default: the recipe name)")
     exp.add_argument("--version", type=int, help="default: the next free version")
     exp.add_argument("--base", default="saved_models")
+    exp.add_argument("--serving-root", default="/models",
+                     help="where TF Serving sees --base: models.config's base paths start here "
+                          "(default /models, as docker-compose.yml mounts it; 'local': the "
+                          "absolute path of --base, for a server on this machine)")
     exp.set_defaults(func=cmd_export)
 
     conv = sub.add_parser("convert", help="TFLite file (builtin ops only, batch 1)")
@@ -254,7 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = build_parser().parse_args(argv)
     try:
-        args.func(args)
+        with without_tf_chatter(not args.verbose):
+            args.func(args)
     except _user_errors() as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

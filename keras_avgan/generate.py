@@ -19,17 +19,6 @@ class GenerateResult:
     figures: dict = field(default_factory=dict)  # further figures by what they show
 
 
-def parse_conditions(items) -> dict[str, list[str]]:
-    """`--cond pitch=60` or `--cond pitch=48,60,72` -> {"pitch": ["60"]} / [...]."""
-    parsed = {}
-    for item in items or []:
-        name, sep, values = item.partition("=")
-        if not sep or not name.strip() or not values.strip():
-            raise UserError(f"--cond expects NAME=VALUE[,VALUE...], got {item!r}")
-        parsed[name.strip()] = [v.strip() for v in values.split(",") if v.strip()]
-    return parsed
-
-
 def generate(run_dir: str | Path, n: int = 16, seed: int = 0, out: str | Path | None = None,
              interpolate: int = 0, cond=None, sweep: bool = False) -> GenerateResult:
     """`n` samples for `seed`; with `interpolate=K`, K steps from the first latent of `seed`

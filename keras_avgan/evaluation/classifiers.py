@@ -4,6 +4,7 @@ from a SavedModel a user supplies.
 """
 
 import weakref
+import zipfile
 from pathlib import Path
 
 import keras
@@ -174,6 +175,26 @@ def load_classifier(path: str):
     if location.is_dir() and (location / "saved_model.pb").is_file():
         return SavedModelClassifier(str(location))
     if location.is_file() and location.suffix == ".keras":
-        return keras.saving.load_model(str(location))
+        return _load_keras_file(location)
     raise UserError(f"{path}: expected a .keras classifier file or a SavedModel directory "
                     "(with saved_model.pb)")
+
+
+def _load_keras_file(location: Path) -> keras.Model:
+    """keras.saving.load_model in safe mode, with what is wrong with the file in the message
+    (Keras says "File not found" for a file that exists but is no .keras archive)."""
+    if location.stat().st_size == 0:
+        raise UserError(f"--classifier {location}: the file is empty (0 bytes)")
+    if not zipfile.is_zipfile(location):
+        raise UserError(f"--classifier {location}: not a .keras archive (a .keras file is a "
+                        "zip written by model.save); save the classifier again")
+    try:
+        model = keras.saving.load_model(str(location), safe_mode=True)
+    except Exception as err:  # Keras raises ValueError/TypeError/KeyError for bad contents
+        first = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
+        raise UserError(f"--classifier {location}: cannot be loaded ({first}). Lambda layers "
+                        "are refused: they would run code from the file; rebuild the model "
+                        "with registered layers") from err
+    if not isinstance(model, keras.Model):
+        raise UserError(f"--classifier {location}: holds a {type(model).__name__}, not a model")
+    return model

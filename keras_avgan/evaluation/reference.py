@@ -98,7 +98,14 @@ def load_labelled(root: Path, recipe, label_columns=None) -> LabelledExamples:
 def user_classifier(path: str, data: LabelledExamples, column: str, modality):
     """A classifier the user trained elsewhere (.keras or SavedModel), checked on held-out data."""
     model = classifiers.load_classifier(path)
-    _, logits = classifiers.classifier_outputs(model, modality.judge_inputs(data.held_out))
+    try:
+        _, logits = classifiers.classifier_outputs(model, modality.judge_inputs(data.held_out))
+    except (ValueError, TypeError) as err:  # wrong input shape, no embedding layer, ...
+        first = str(err).strip().splitlines()[0][:200]
+        raise UserError(f"--classifier {path} cannot judge these examples ({first}); it must "
+                        f"take {modality.kind} like the recipe's (shape "
+                        f"{list(data.held_out.shape[1:])}) and have an 'embedding' and a "
+                        "'logits' layer (a .keras file) or outputs (a SavedModel)") from err
     if logits.shape[-1] != len(data.class_names[column]):
         raise UserError(f"--classifier {path} predicts {logits.shape[-1]} classes but '{column}' "
                         f"has {len(data.class_names[column])}; pass the matching --label")

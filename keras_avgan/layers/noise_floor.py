@@ -4,7 +4,8 @@ The demo datasets are synthesised, so their clips are digitally clean: above a n
 harmonic the spectrum is exact silence. A classifier trained only on such clips learns the
 silence as a feature, and any noise floor then decides its answer (docs/evaluation.md shows
 how far). Every generator leaves some noise floor, so scores from such a judge measure the
-noise, not the family or pitch. Training on clips with a random noise floor makes it judge the content.
+noise, not the family or pitch. Training on clips with a random noise floor makes it judge
+the content.
 """
 
 import keras

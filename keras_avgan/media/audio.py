@@ -5,8 +5,6 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from keras_avgan.media import plots
-
 
 def write_wav(path: Path, clip: np.ndarray, sample_rate: int) -> Path:
     """16-bit PCM, clipped to [-1, 1] first so loud outputs do not wrap around."""
@@ -26,5 +24,7 @@ def write_audio_batch(clips: np.ndarray, sample_rate: int, out_dir: Path, prefix
     width = max(2, len(str(len(clips) - 1)))
     wavs = [write_wav(out_dir / f"{prefix}_{i:0{width}d}.wav", clip, sample_rate)
             for i, clip in enumerate(clips)]
+    from keras_avgan.media import plots  # matplotlib: only the figure needs it
+
     png = plots.audio_grid(clips, sample_rate, out_dir / f"{prefix}.png", titles=titles)
     return wavs, png

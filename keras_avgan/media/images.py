@@ -5,8 +5,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from keras_avgan.media import plots
-
 
 def write_png(path: Path, image: np.ndarray) -> Path:
     """An 8-bit RGB (or gray) PNG from floats in [0, 1], written atomically."""
@@ -27,5 +25,7 @@ def write_image_batch(images: np.ndarray, out_dir: Path, prefix: str,
     width = max(2, len(str(len(images) - 1)))
     pngs = [write_png(out_dir / f"{prefix}_{i:0{width}d}.png", image)
             for i, image in enumerate(images)]
+    from keras_avgan.media import plots  # matplotlib: only the grid needs it
+
     grid = plots.image_grid(images, out_dir / f"{prefix}_grid.png", titles=titles)
     return pngs, grid

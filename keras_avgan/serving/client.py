@@ -9,10 +9,11 @@ output, `audio` (rank <= 3) or `image` (rank 4), so the name is restored from th
 No TensorFlow import: the client runs anywhere numpy does.
 """
 
+import http.client
 import json
 import re
-import urllib.error
-import urllib.request
+import time
+import urllib.parse
 from pathlib import Path
 
 import numpy as np
@@ -87,48 +88,101 @@ def build_body(signature: str, fmt: str | None, *, n=None, seed=None, z=None,
 
 
 def _post(url: str, body: dict, timeout: float) -> dict:
-    data = json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method="POST",
-                                 headers={"Content-Type": "application/json"})
+    """POST `body` as JSON; the whole exchange (connect, send, every byte of the reply) is
+    bounded by `timeout` seconds, not each socket operation alone."""
+    deadline = time.monotonic() + timeout
+    parts = urllib.parse.urlsplit(url)
+    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    conn = kind(parts.hostname, parts.port, timeout=timeout)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as reply:
-            text = reply.read()
-    except urllib.error.HTTPError as err:
-        raise ServingError(f"{url} answered HTTP {err.code}: {_error_text(err)}") from err
-    except (urllib.error.URLError, OSError) as err:
-        reason = getattr(err, "reason", err)
-        raise ServingError(f"cannot reach {url} ({reason}). {_START_HINT}") from err
+        conn.request("POST", parts.path, body=json.dumps(body).encode(),
+                     headers={"Content-Type": "application/json"})
+        reply = conn.getresponse()
+        text = _read_until(conn, reply, deadline, url, timeout)
+    except http.client.IncompleteRead as err:
+        raise ServingError(f"{url} cut its reply short after {len(err.partial)} bytes; "
+                           "the server or a proxy closed the connection, try again") from err
+    except TimeoutError as err:
+        raise ServingError(f"{url} did not answer within --timeout {timeout:g} s") from err
+    except (OSError, http.client.HTTPException) as err:
+        raise ServingError(f"cannot reach {url} ({err}). {_START_HINT}") from err
+    finally:
+        conn.close()
+    if reply.status >= 400:
+        raise ServingError(f"{url} answered HTTP {reply.status}: {_error_text(text, reply)}")
     try:
         payload = json.loads(text)
     except ValueError as err:
         raise ServingError(f"{url} did not answer with JSON: {text[:200]!r}") from err
     if isinstance(payload, dict) and "error" in payload:
         raise ServingError(f"{url} answered with an error: {payload['error']}")
+    if not isinstance(payload, dict):
+        raise ServingError(f"{url} answered with JSON that is not an object: {text[:200]!r}")
     return payload
 
 
-def _error_text(err: urllib.error.HTTPError) -> str:
-    text = err.read().decode(errors="replace")
+def _read_until(conn, reply, deadline: float, url: str, timeout: float) -> bytes:
+    """The whole body, or an error once `timeout` has passed since the request: a socket
+    timeout alone bounds each read, so a server sending a byte a second would hold us."""
+    chunks = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise ServingError(f"{url} did not finish its reply within --timeout {timeout:g} s "
+                               f"({sum(map(len, chunks))} bytes received)")
+        if conn.sock is not None:
+            conn.sock.settimeout(left)  # each read waits at most what is left
+        try:
+            chunk = reply.read1(65536)
+        except ConnectionError as err:  # reset mid-reply: cut short, not unreachable
+            raise http.client.IncompleteRead(b"".join(chunks)) from err
+        if not chunk:
+            if reply.length:  # the server promised more than it sent
+                raise http.client.IncompleteRead(b"".join(chunks), reply.length)
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _error_text(text: bytes, reply) -> str:
     try:
         return str(json.loads(text)["error"])
     except (ValueError, KeyError, TypeError):
-        return text[:300] or err.reason
+        return text.decode(errors="replace")[:300] or reply.reason
 
 
 def parse_response(payload: dict, url: str = "the server") -> dict:
-    """{name: array} from a `predictions` (row) or `outputs` (columnar) reply."""
+    """{name: float32 array} from a `predictions` (row) or `outputs` (columnar) reply;
+    ragged, non-numeric or non-finite outputs are a ServingError naming the output."""
     if "predictions" in payload:
         rows = payload["predictions"]
         if rows and all(isinstance(r, dict) for r in rows):  # several outputs, one object each
-            return {k: np.asarray([r[k] for r in rows], np.float32) for k in rows[0]}
-        return _named(np.asarray(rows, np.float32))
-    if "outputs" in payload:
+            outputs = {k: [r.get(k) for r in rows] for k in rows[0]}
+        else:
+            outputs = {None: rows}
+    elif "outputs" in payload:
         outputs = payload["outputs"]
-        if isinstance(outputs, dict):  # several outputs keyed by name
-            return {k: np.asarray(v, np.float32) for k, v in outputs.items()}
-        return _named(np.asarray(outputs, np.float32))
-    raise ServingError(f"{url} answered without 'predictions' or 'outputs': "
-                       f"keys {sorted(payload)}")
+        outputs = outputs if isinstance(outputs, dict) else {None: outputs}
+    else:
+        raise ServingError(f"{url} answered without 'predictions' or 'outputs': "
+                           f"keys {sorted(payload)}")
+    arrays = {name: _array(values, name, url) for name, values in outputs.items()}
+    if None in arrays:  # one output: TF Serving leaves its name out
+        return _named(arrays[None])
+    return arrays
+
+
+def _array(values, name, url) -> np.ndarray:
+    what = f"output {name!r}" if name else "the output"
+    try:
+        array = np.asarray(values, np.float32)
+    except (ValueError, TypeError) as err:
+        raise ServingError(f"{url}: {what} is not a rectangular array of numbers "
+                           f"({str(err).splitlines()[0][:120]})") from err
+    bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+    if bad:
+        raise ServingError(f"{url}: {what} holds {bad} NaN or infinite values; the model "
+                           "diverged or the export is broken, nothing was written")
+    return array
 
 
 def _named(array: np.ndarray) -> dict:

@@ -191,8 +191,10 @@ CONTAINER_BASE = "/models"
 
 
 def export_to_serving_base(generator: keras.Model, *, name: str, base="saved_models",
-                           version: int | None = None, **export_kwargs) -> Path:
-    """Export into `<base>/<name>/<version>/` and rewrite `<base>/models.config`.
+                           version: int | None = None, serving_root: str = CONTAINER_BASE,
+                           **export_kwargs) -> Path:
+    """Export into `<base>/<name>/<version>/` and rewrite `<base>/models.config`, whose
+    base paths start with `serving_root`: where the server sees `base`.
 
     `version` defaults to the highest existing version + 1. An existing version is never
     replaced: the model is written beside it under a dot-name TF Serving ignores, then renamed,
@@ -214,7 +216,7 @@ def export_to_serving_base(generator: keras.Model, *, name: str, base="saved_mod
         shutil.rmtree(staging, ignore_errors=True)
         if not any(model_dir.iterdir()):
             model_dir.rmdir()  # a failed first export leaves no empty model dir behind
-    write_models_config(base)
+    write_models_config(base, serving_root)
     return target
 
 
@@ -246,17 +248,25 @@ def versions(model_dir) -> list[int]:
     return sorted(int(p.name) for p in model_dir.iterdir() if p.is_dir() and p.name.isdigit())
 
 
-def write_models_config(base="saved_models") -> Path:
-    """Rewrite `<base>/models.config` to list every model directory that has a version."""
+def write_models_config(base="saved_models", serving_root: str = CONTAINER_BASE) -> Path:
+    """Rewrite `<base>/models.config` to list every model directory that has a version.
+
+    TF Serving resolves base paths on its own file system: `serving_root` is where it sees
+    `base` (/models in the compose service's container; "local" for `base`'s own absolute
+    path, for a server on this machine).
+    """
     base = Path(base)
+    root = str(base.resolve()) if serving_root == "local" else serving_root.rstrip("/")
     names = sorted(p.name for p in base.iterdir()
                    if p.is_dir() and _NAME.fullmatch(p.name) and versions(p))
     lines = ["# Written by `keras_avgan export`; rewritten on every export, so edits are lost.",
+             f"# Base paths assume the server sees {base.resolve()} as {root} "
+             "(export --serving-root).",
              "# TF Serving re-reads it every --model_config_file_poll_wait_seconds.",
              "model_config_list {"]
     for name in names:
         lines += ["  config {", f'    name: "{name}"',
-                  f'    base_path: "{CONTAINER_BASE}/{name}"',
+                  f'    base_path: "{root}/{name}"',
                   '    model_platform: "tensorflow"',
                   "    model_version_policy { all {} }", "  }"]
     lines.append("}")
@@ -268,7 +278,8 @@ def write_models_config(base="saved_models") -> Path:
 
 
 def export_run(run_dir, *, name: str | None = None, base="saved_models",
-               version: int | None = None) -> tuple[Path, str]:
+               version: int | None = None,
+               serving_root: str = CONTAINER_BASE) -> tuple[Path, str]:
     """Export a trained run's generator (best checkpoint when kept, else the latest)."""
     from keras_avgan import modalities
     from keras_avgan.training.builders import load_sampler
@@ -283,7 +294,7 @@ def export_run(run_dir, *, name: str | None = None, base="saved_models",
         classes = {label: list(sampler.conditions.classes)}
     target = export_to_serving_base(
         sampler.generator, name=name or recipe.name, base=base, version=version,
-        publish=sampler.renderer.publish, outputs={spec.name: spec.to_dict()},
+        serving_root=serving_root, publish=sampler.renderer.publish, outputs={spec.name: spec.to_dict()},
         kind=modality.kind, latent_dim=recipe.latent_dim, latent_dist=recipe.latent_dist,
         cond_specs=cond_specs, recipe=recipe.name, checkpoint=which, classes=classes)
     return target, which

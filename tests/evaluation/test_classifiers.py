@@ -157,3 +157,15 @@ def test_a_classifier_trained_on_clean_clips_still_hears_them_under_a_noise_floo
     noisy = x_val + np.random.default_rng(5).normal(0, 0.01, x_val.shape).astype("float32")
     _, logits = classifiers.classifier_outputs(model, noisy)
     assert np.mean(np.argmax(logits, axis=1) == y_val) >= 0.8
+
+
+def test_a_bad_classifier_file_is_a_user_error_saying_what_is_wrong(tmp_path):
+    (tmp_path / "empty.keras").write_bytes(b"")
+    (tmp_path / "garbage.keras").write_bytes(np.random.default_rng(0).bytes(500))
+    inputs = keras.Input((4,))
+    keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs)).save(
+        tmp_path / "code.keras")
+    for name, message in (("empty", "empty"), ("garbage", "not a .keras archive"),
+                          ("code", "Lambda layers are refused")):
+        with pytest.raises(UserError, match=message):
+            classifiers.load_classifier(str(tmp_path / f"{name}.keras"))

@@ -60,6 +60,14 @@ def test_evaluate_errors_are_clear(trained_run, tmp_path, capsys):
     (images / "face.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     assert main(["evaluate", "--run-dir", str(run), "--data", str(images)]) == 2
     assert "audio" in capsys.readouterr().err
+    # A classifier of the wrong kind of input: exit 2 saying what it must take.
+    import keras
+
+    inputs = keras.Input((4,))
+    keras.Model(inputs, keras.layers.Dense(3)(inputs)).save(tmp_path / "other.keras")
+    assert main(["evaluate", "--run-dir", str(run), "--label", "pitch", "--classifier",
+                 str(tmp_path / "other.keras")]) == 2
+    assert "cannot judge these examples" in capsys.readouterr().err
 
 
 def test_eval_every_keeps_a_best_checkpoint_that_generate_uses(tones_writer, tmp_path,

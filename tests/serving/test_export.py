@@ -259,3 +259,16 @@ def test_a_generator_with_two_outputs_exports_both(tmp_path):
     np.testing.assert_allclose(drawn["image"], (expected["image"] + 1) / 2, atol=TOL)
     meta = json.loads((path / export.METADATA_FILE).read_text())
     assert meta["kind"] == "audio+image" and meta["sample_rate"] == 8000
+
+
+def test_models_config_says_where_it_expects_the_server_to_see_the_models(tmp_path):
+    base = tmp_path / "elsewhere"
+    export.export_to_serving_base(audio_generator(), name="wavegan", base=base, **AUDIO)
+    text = (base / "models.config").read_text()
+    assert f"assume the server sees {base.resolve()} as /models" in text
+    export.write_models_config(base, serving_root="local")
+    config = text_format.Parse((base / "models.config").read_text(),
+                               _model_server_config_class()())
+    assert [c.base_path for c in config.model_config_list.config] == [
+        f"{base.resolve()}/wavegan"]  # a path a server on this machine can open
+    assert (base / "wavegan" / "1" / "saved_model.pb").is_file()
