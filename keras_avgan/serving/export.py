@@ -294,7 +294,8 @@ def export_run(run_dir, *, name: str | None = None, base="saved_models",
         classes = {label: list(sampler.conditions.classes)}
     target = export_to_serving_base(
         sampler.generator, name=name or recipe.name, base=base, version=version,
-        serving_root=serving_root, publish=sampler.renderer.publish, outputs={spec.name: spec.to_dict()},
-        kind=modality.kind, latent_dim=recipe.latent_dim, latent_dist=recipe.latent_dist,
+        serving_root=serving_root, publish=sampler.renderer.publish,
+        outputs={spec.name: spec.to_dict()}, kind=modality.kind,
+        latent_dim=recipe.latent_dim, latent_dist=recipe.latent_dist,
         cond_specs=cond_specs, recipe=recipe.name, checkpoint=which, classes=classes)
     return target, which
