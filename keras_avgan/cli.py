@@ -1,6 +1,7 @@
 """The `keras_avgan` command: parse, call one library function, print.
 
-Exit codes: 0 ok, 2 usage or bad input (the message names the file or flag), 1 unexpected.
+Exit codes: 0 ok, 2 usage or bad input (the message names the file or flag), 1 unexpected
+or a failed run (diverged, disk full), 130 / 143 stopped by SIGINT / SIGTERM.
 TensorFlow is imported only by the commands that need it, so `recipes` and `show` are quick.
 """
 
@@ -9,7 +10,7 @@ import os
 import sys
 
 from keras_avgan import recipes
-from keras_avgan.errors import TrainingDiverged, UserError
+from keras_avgan.errors import DiskFull, Interrupted, TrainingDiverged, UserError
 from keras_avgan.quiet_logs import without_tf_chatter
 
 
@@ -18,10 +19,13 @@ def _resolve_recipe(args) -> recipes.Recipe:
     if getattr(args, "smoke", False):
         recipe = recipes.with_smoke(recipe)
     recipe = recipes.apply_overrides(recipe, args.set or [])
-    if getattr(args, "batch_size", None):
-        recipe = recipes.replace(recipe, batch_size=args.batch_size)
-    if getattr(args, "eval_every", None) is not None:
-        recipe = recipes.replace(recipe, eval_every=args.eval_every)
+    # `is not None`: a 0 given on the command line is checked (and refused), not dropped.
+    for flag, field in (("--batch-size", "batch_size"), ("--eval-every", "eval_every")):
+        if getattr(args, field, None) is not None:
+            try:
+                recipe = recipes.replace(recipe, **{field: getattr(args, field)})
+            except recipes.RecipeError as err:
+                raise recipes.RecipeError(f"{flag} {getattr(args, field)}: {err}") from None
     return recipe
 
 
@@ -275,9 +279,12 @@ def main(argv: list[str] | None = None) -> int:
     except _user_errors() as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except TrainingDiverged as err:
+    except (TrainingDiverged, DiskFull) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except Interrupted as err:
+        print(str(err), file=sys.stderr)
+        return 128 + err.signum
     except KeyboardInterrupt:
         print("interrupted; re-run the same command to resume from the last checkpoint",
               file=sys.stderr)

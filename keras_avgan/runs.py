@@ -1,8 +1,12 @@
 """A run directory: its layout, its resolved recipe, and the rules for resuming it."""
 
+import errno
+import fcntl
 import json
 import os
-import tempfile
+import secrets
+import socket
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,14 +54,23 @@ class RunDir:
     def state_file(self) -> Path:
         return self.root / "run.json"
 
+    @property
+    def lock_file(self) -> Path:
+        return self.root / "fit.lock"
+
     def exists(self) -> bool:
         return self.recipe_file.is_file()
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write to a temp file in the same folder, then rename: readers never see half a file."""
+    """Write to a temp file in the same folder, then rename: readers never see half a file.
+
+    The temp file is created with mode 0666 for the kernel to apply the umask, as for any
+    other file (tempfile.mkstemp would make it 0600, and the rename would keep that).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
@@ -111,3 +124,104 @@ def _check_same(run: RunDir, saved: dict, wanted: dict, allowed: frozenset, flag
             f"{run.root} was trained with other settings ({detail}); resuming needs the same "
             f"{flags} as the first command, or pass a new --run-dir"
         )
+
+
+# Filesystems without flock (some network and FUSE mounts) say so with one of these.
+_NO_FLOCK = (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL)
+
+
+class RunLock:
+    """One `fit` per run dir: an flock on fit.lock, which names its holder.
+
+    The kernel drops an flock when its holder dies, SIGKILL included, so a killed run never
+    leaves the run locked; the holder's pid, host and start time stay in the file for the
+    message the next `fit` prints. The file is emptied on release and never deleted: a
+    deleted lock file lets two processes lock two different files of the same name. Where
+    flock is not supported, a pid that is still alive on this host holds the run instead.
+    """
+
+    def __init__(self, run: RunDir, log=print):
+        self.run, self.log, self.fd = run, log, None
+
+    def __enter__(self) -> "RunLock":
+        self.run.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.run.lock_file, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            previous = self._lock(fd)
+            info = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, (json.dumps(info) + "\n").encode(), 0)
+        except BaseException:
+            os.close(fd)
+            raise
+        if previous:
+            self.log(f"{self.run.lock_file}: taking over the lock of a fit that ended without "
+                     f"releasing it ({describe_holder(previous)}, no longer running)")
+        self.fd = fd
+        return self
+
+    def _lock(self, fd: int) -> dict:
+        """Lock, or raise a UserError naming the holder; returns a dead holder's record."""
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._refuse(_read_holder(fd))
+        except OSError as err:
+            if err.errno not in _NO_FLOCK:
+                raise
+            if holder_alive(_read_holder(fd)):  # racy without flock, but better than nothing
+                self._refuse(_read_holder(fd))
+        return _read_holder(fd)
+
+    def _refuse(self, holder: dict) -> None:
+        raise UserError(
+            f"{self.run.root} is being trained by another process ({describe_holder(holder)});"
+            " two fits on one run dir would interleave their steps. Wait for it to finish, "
+            "stop it (kill PID: it saves a checkpoint first), or pass another --run-dir")
+
+    def __exit__(self, *exc) -> None:
+        os.ftruncate(self.fd, 0)  # empty: a clean stop, not a holder to report as stale
+        os.close(self.fd)  # closing drops the flock
+        self.fd = None
+
+
+def _read_holder(fd: int) -> dict:
+    try:
+        return json.loads(os.pread(fd, 4096, 0) or b"{}")
+    except ValueError:  # half written when its writer died; it names nobody
+        return {}
+
+
+def read_holder(run: RunDir) -> dict:
+    """The record in fit.lock: {} after a clean stop or before the first fit."""
+    try:
+        fd = os.open(run.lock_file, os.O_RDONLY)
+    except FileNotFoundError:
+        return {}
+    try:
+        return _read_holder(fd)
+    finally:
+        os.close(fd)
+
+
+def holder_alive(holder: dict) -> bool:
+    """Whether a lock record names a live process; one on another host counts as alive
+    (it cannot be checked from here)."""
+    if not holder.get("pid"):
+        return False
+    if holder.get("host") != socket.gethostname():
+        return True
+    try:
+        os.kill(int(holder["pid"]), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def describe_holder(holder: dict) -> str:
+    if not holder.get("pid"):
+        return "its pid is not recorded"
+    started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(holder.get("started", 0)))
+    return f"pid {holder['pid']} on host {holder.get('host', '?')}, started {started}"

@@ -1,5 +1,5 @@
 """Listing data files on disk, shared by every modality: a folder searched recursively for
-some extensions, or a CSV naming the files, and the labels that go with them."""
+some extensions, or a CSV naming the files (their labels: `pipelines.labels`)."""
 
 import csv
 import os
@@ -20,7 +20,7 @@ def list_files(path, extensions, kind) -> list[str]:
     if root.is_file():
         if root.suffix.lower() != ".csv":
             raise DataError(f"{path}: expected a folder of {kind} files or a .csv listing them")
-        return [_csv_path(root, row["path"]) for row in _csv_rows(root)]
+        return [path_in_csv(root, row["path"]) for row in csv_rows(root)]
     found = []
     for folder, dirs, names in os.walk(root):
         dirs[:] = [d for d in dirs if not d.startswith(".")]  # skip hidden/temp build folders
@@ -29,7 +29,8 @@ def list_files(path, extensions, kind) -> list[str]:
     return sorted(found)
 
 
-def _csv_rows(csv_path: Path) -> list[dict]:
+def csv_rows(csv_path: Path) -> list[dict]:
+    """The rows of a CSV with a `path` column (stripped; rows without a path dropped)."""
     try:
         with open(csv_path, newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
@@ -44,29 +45,10 @@ def _csv_rows(csv_path: Path) -> list[dict]:
     return [row for row in rows if row.get("path")]
 
 
-def _csv_path(csv_path: Path, value: str) -> str:
+def path_in_csv(csv_file: Path, value: str) -> str:
     """CSV paths are relative to the CSV's own folder unless absolute."""
     candidate = Path(value).expanduser()
-    return str(candidate if candidate.is_absolute() else csv_path.parent / candidate)
-
-
-def read_labels(root, extensions, kind) -> dict[str, dict[str, str]]:
-    """Absolute path -> label row, from labels.csv (or the CSV passed), plus a `folder` column.
-    Without a labels.csv, the files `list_files` finds are labelled by their parent folder."""
-    root = Path(root).expanduser()
-    csv_path = root if root.is_file() else root / LABELS_FILE
-    if csv_path.is_file() and csv_path.suffix.lower() == ".csv":
-        rows = {}
-        for row in _csv_rows(csv_path):
-            path = Path(_csv_path(csv_path, row["path"])).resolve()
-            rows[str(path)] = {"folder": path.parent.name, **row}
-        return rows
-    if not root.is_dir():
-        return {}
-    # Without a labels.csv the parent folder is the label (docs/design.md, "Data on disk").
-    return {str(Path(p).resolve()): {"path": p, "folder": Path(p).parent.name,
-                                     "label": Path(p).parent.name}
-            for p in list_files(root, extensions, kind)}
+    return str(candidate if candidate.is_absolute() else csv_file.parent / candidate)
 
 
 def require_usable(good, bad, path, extensions, kind) -> None:

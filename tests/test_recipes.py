@@ -58,6 +58,7 @@ def test_replace_checks_types():
     (["conditioning=class"], "needs label_column"),
     (["best_metric=accuracy"], "unconditional"),
     (["data_kind=video"], "data_kind must be one of"),
+    (["conditioning=class", "label_column=pitch"], "takes z alone"),
 ])
 def test_conditioning_settings_that_cannot_work_are_refused(assignments, message):
     with pytest.raises(recipes.RecipeError, match=message):
@@ -80,3 +81,8 @@ def test_dcgan_follows_radford_et_al():
         128, 2e-4, 0.5, 1)
     with pytest.raises(recipes.RecipeError, match="image_size"):
         recipes.apply_overrides(dcgan, ["image_size=96"])
+
+
+def test_a_class_conditioned_generator_needs_its_classes():
+    with pytest.raises(recipes.RecipeError, match="takes class ids"):
+        recipes.apply_overrides(recipes.GANSYNTH, ["conditioning=none"])

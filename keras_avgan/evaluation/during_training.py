@@ -24,7 +24,8 @@ class BestKeeper:
                  log=print):
         self.run, self.recipe, self.n, self.sampler = run, recipe, n, sampler
         self.modality = modalities.for_recipe(recipe)
-        self.data = load_labelled(data_root, recipe)
+        # A conditional fit has already named the files without labels (modality.load)
+        self.data = load_labelled(data_root, recipe, name_unlabelled=not recipe.conditional)
         self.column = next(iter(self.data.class_names))
         self.classifier, _ = classifier_for(self.data, self.column, recipe, log=log)
         self.train_act, _ = classifiers.classifier_outputs(

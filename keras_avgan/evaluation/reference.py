@@ -8,6 +8,7 @@ dataset and label column.
 import hashlib
 import json
 import os
+import sys
 import zlib
 from pathlib import Path
 
@@ -36,12 +37,21 @@ def _is_held_out(relative_path: str) -> bool:
     return zlib.crc32(relative_path.encode()) % 100 < HELD_OUT_PERCENT
 
 
-def _fingerprint(root: Path, files, judge_key: str) -> str:
+def _relative(path: str, root: Path) -> str:
+    """A file's name within the data: relative to the folder, or to the folder of the CSV
+    that lists it (as CSV paths are); `..` for files a CSV lists from elsewhere."""
+    return os.path.relpath(path, root.parent if root.is_file() else root)
+
+
+def _fingerprint(root: Path, files, judge_key: str, rows: dict, columns) -> str:
+    """Names the files (relative name, size, time) and their labels in the judged columns:
+    the same files labelled another way (label_from) must not reuse a cached judge."""
     digest = hashlib.sha1(judge_key.encode())
     for info in files:
         stat = Path(info.path).stat()
-        digest.update(f"{Path(info.path).relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}"
-                      .encode())
+        labels = ",".join(f"{c}={rows[info.path].get(c, '')}" for c in columns)
+        digest.update(f"{_relative(info.path, root)}:{stat.st_size}:{stat.st_mtime_ns}:"
+                      f"{labels}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -65,25 +75,32 @@ def _label_columns(rows: dict, wanted: list[str] | None, preferred: str = "") ->
         if 2 <= len(values) <= MAX_CLASSES:
             usable.append(column)
     if not usable:
-        raise UserError("the data has no label with 2 to 64 classes (labels.csv columns or "
-                        "parent folders); evaluation needs labels to train its classifier")
+        raise UserError("the data has no label with 2 to 64 classes (labels.csv columns, "
+                        "parent folders or file names: label_from); evaluation needs labels "
+                        "to train its classifier")
     return usable
 
 
-def load_labelled(root: Path, recipe, label_columns=None) -> LabelledExamples:
-    """The recipe's modality reads the first example of every labelled file under `root`,
-    labelled by `label_columns` (default: the recipe's label_column, or every usable one)."""
+def load_labelled(root: Path, recipe, label_columns=None,
+                  name_unlabelled: bool = True) -> LabelledExamples:
+    """The recipe's modality reads the first example of every labelled file under `root`
+    (a folder or a CSV), labelled by `label_columns` (default: the recipe's label_column, or
+    every usable one) from the recipe's label_from; files without labels are named on
+    stderr unless the caller has named them already (`name_unlabelled=False`)."""
     modality = modalities.for_recipe(recipe)
     good, _ = modality.usable_files(recipe, root)
-    rows = modality.label_rows(root)
+    rows = modality.label_rows(root, recipe)
     files = [f for f in good if str(Path(f.path).resolve()) in rows or f.path in rows]
+    if len(files) < len(good) and name_unlabelled:
+        kept = {f.path for f in files}
+        _warn_unlabelled([f.path for f in good if f.path not in kept], rows)
     if len(files) < 10:
         raise UserError(f"{root}: only {len(files)} labelled {modality.kind} files; evaluation "
-                        "needs at least 10 (a labels.csv with path and label columns, or one "
-                        "folder per class)")
+                        "needs at least 10 (a labels.csv with path and label columns, one "
+                        "folder per class, or label_from=filename)")
     rows = {f.path: rows.get(str(Path(f.path).resolve()), rows.get(f.path)) for f in files}
     columns = _label_columns(rows, label_columns, recipe.label_column)
-    held = np.array([_is_held_out(str(Path(f.path).relative_to(root))) for f in files])
+    held = np.array([_is_held_out(_relative(f.path, root)) for f in files])
     examples = modality.labelled_examples(recipe, files)
     names, train_ids, held_ids = {}, {}, {}
     for column in columns:
@@ -92,7 +109,18 @@ def load_labelled(root: Path, recipe, label_columns=None) -> LabelledExamples:
         ids = np.array([names[column].index(v) for v in values])
         train_ids[column], held_ids[column] = ids[~held], ids[held]
     return LabelledExamples(examples[~held], examples[held], train_ids, held_ids, names,
-                            _fingerprint(root, files, modality.judge_key(recipe)))
+                            _fingerprint(root, files, modality.judge_key(recipe), rows,
+                                         columns))
+
+
+def _warn_unlabelled(paths, rows) -> None:
+    why = getattr(rows, "unlabelled", {})
+    shown = "\n".join(f"  {p}: {why.get(str(Path(p).resolve()), 'no label row')}"
+                       for p in paths[:20])
+    more = f"\n  and {len(paths) - 20} more" if len(paths) > 20 else ""
+    print(f"warning: {len(paths)} files have no label (labels from "
+          f"{getattr(rows, 'source', 'labels.csv')}); they are left out:\n{shown}{more}",
+          file=sys.stderr)
 
 
 def user_classifier(path: str, data: LabelledExamples, column: str, modality):

@@ -12,7 +12,7 @@ from keras_avgan.media import audio as audio_files
 from keras_avgan.media import plots
 from keras_avgan.modalities import audio_representations as representations
 from keras_avgan.modalities import tonality
-from keras_avgan.modalities.base import Modality, OutputSpec, TrainingData
+from keras_avgan.modalities.base import Modality, OutputSpec, TrainingData, label_source
 from keras_avgan.networks import judge
 from pipelines import audio
 
@@ -41,14 +41,13 @@ class AudioModality(Modality):
     def describe(self, path: Path, recipe=None) -> str:
         scan = audio.scan_audio(str(path), sample_rate=recipe and recipe.sample_rate,
                                 slice_len=recipe and recipe.slice_len)
-        text = audio.describe_scan(scan)
         audio.require_usable(scan, str(path))
         if recipe:
             audio.check_recipe_fit(scan, recipe.sample_rate, recipe.slice_len)
-        return text
+        return audio.describe_scan(scan, notes=[self.describe_labels(path, recipe, scan.good)])
 
-    def label_rows(self, path: Path) -> dict:
-        return audio.read_labels(str(path))
+    def label_rows(self, path: Path, recipe=None):
+        return audio.read_labels(str(path), *label_source(recipe))
 
     def prepare(self, recipe, run, data: TrainingData):
         return representations.prepare(recipe, run, data.files)

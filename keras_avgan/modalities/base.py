@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from keras_avgan.modalities import conditions as conditions_lib
+from pipelines import labels as labels_lib
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ class Modality:
             names = "\n".join(f"  {name}: {reason}" for name, reason in bad)
             print(f"warning: skipped {len(bad)} of {len(bad) + len(good)} files under "
                   f"{path}:\n{names}", file=report)
-        labelled = conditions_lib.from_data(recipe, path, good, self.label_rows(path), report)
+        labelled = conditions_lib.from_data(recipe, path, good, self.label_rows(path, recipe),
+                                            report)
         if labelled is None:
             return TrainingData(root=path, files=list(good))
         found, files, ids = labelled
@@ -111,9 +113,25 @@ class Modality:
         """`keras_avgan data check`: counts, sizes, formats, bad files (raises if unusable)."""
         raise NotImplementedError
 
-    def label_rows(self, path: Path) -> dict:
-        """Absolute file path -> {column: value} from labels.csv or parent folders."""
+    def label_rows(self, path: Path, recipe=None) -> labels_lib.Labels:
+        """Absolute file path -> {column: value}, from the recipe's label_from (labels.csv,
+        parent folders or file names; without a recipe: labels.csv, else folders). The dict
+        also says where the labels came from and why files have none (`.unlabelled`)."""
         raise NotImplementedError
+
+    def describe_labels(self, path: Path, recipe, files) -> str:
+        """`data check`'s lines on the label columns of the usable `files` and their classes."""
+        rows = self.label_rows(path, recipe)
+        keep = (recipe.label_column,) if recipe is not None else ()
+        lines = labels_lib.summarize(rows, [str(Path(f.path).resolve()) for f in files], keep)
+        lacking = recipe is not None and recipe.conditional and (
+            recipe.label_column not in labels_lib.columns_of(rows))
+        if lacking:
+            have = ", ".join(c for c in labels_lib.columns_of(rows) if c != "folder")
+            lines.append(f"recipe '{recipe.name}' is conditioned on '{recipe.label_column}', "
+                         f"which these labels lack (they have: {have or 'none'}); use --set "
+                         "label_column=COLUMN")
+        return "\n".join(lines)
 
     def prepare(self, recipe, run, data: TrainingData) -> Renderer:
         """The run's renderer; measures on the data whatever it needs, on the first start."""
@@ -171,3 +189,10 @@ class Modality:
                           out: Path) -> Path:
         """Real examples above generated ones: evaluation.png."""
         raise NotImplementedError
+
+
+def label_source(recipe) -> tuple[str, str]:
+    """(label_from, label_pattern) of a recipe; labels.csv-else-folders without one."""
+    if recipe is None:
+        return "auto", ""
+    return recipe.label_from, recipe.label_pattern

@@ -14,15 +14,9 @@ import numpy as np
 
 from keras_avgan import runs
 from keras_avgan.errors import UserError
+from pipelines.labels import natural_key  # one class order for data check, runs and judges
 
 CONDITIONS_FILE = "conditions.json"
-
-
-def natural_key(value: str):
-    try:
-        return (0, float(value), "")
-    except ValueError:
-        return (1, 0.0, value)
 
 
 @dataclass(frozen=True)
@@ -51,7 +45,8 @@ def from_data(recipe, root: Path, files, rows: dict, report=sys.stderr):
     """(Conditions, kept files, their ids) for the recipe's label column, or None if the
     recipe is not class-conditioned. `rows` maps absolute paths to label rows.
 
-    Files without a value in the column are skipped and named once; none labelled is an error.
+    Files without a value in the column are skipped and named once, with the reason the
+    labels give (e.g. a name label_pattern does not match); none labelled is an error.
     """
     if recipe.conditioning != "class":
         return None
@@ -59,17 +54,26 @@ def from_data(recipe, root: Path, files, rows: dict, report=sys.stderr):
     values = [rows.get(str(Path(f.path).resolve()), {}).get(column, "") for f in files]
     kept = [(f, v) for f, v in zip(files, values, strict=True) if v != ""]
     if len(kept) < len(files):
+        why = getattr(rows, "unlabelled", {})
         missing = [f.path for f, v in zip(files, values, strict=True) if v == ""]
         print(f"warning: skipped {len(missing)} files without a '{column}' label:\n"
-              + "\n".join(f"  {p}" for p in missing[:20]), file=report)
+              + "\n".join(f"  {p}" + _because(why.get(str(Path(p).resolve())))
+                          for p in missing[:20])
+              + (f"\n  and {len(missing) - 20} more" if len(missing) > 20 else ""), file=report)
     classes = tuple(sorted({v for _, v in kept}, key=natural_key))
     if len(classes) < 2:
+        source = getattr(rows, "source", "") or "labels.csv"
         raise UserError(f"{root}: recipe '{recipe.name}' is conditioned on the '{column}' "
-                        f"column of a labels.csv (path,{column}), and the data has "
+                        f"column (of a labels.csv, path,{column}; label_from=folder or "
+                        f"filename gives 'label'), and the labels from {source} have "
                         f"{len(classes)} value(s) there; it needs at least 2 (or --set "
                         "label_column=... to use another column)")
     conditions = Conditions(column, classes)
     return conditions, [f for f, _ in kept], conditions.ids([v for _, v in kept])
+
+
+def _because(reason) -> str:
+    return f": {reason}" if reason else ""
 
 
 def titles(conditions, ids):

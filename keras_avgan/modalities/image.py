@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from keras_avgan.media import images as image_files
 from keras_avgan.media import plots
-from keras_avgan.modalities.base import Modality, OutputSpec, Renderer, TrainingData
+from keras_avgan.modalities.base import Modality, OutputSpec, Renderer, TrainingData, label_source
 from keras_avgan.networks import judge
 from pipelines import images
 
@@ -47,15 +47,15 @@ class ImageModality(Modality):
 
     def describe(self, path: Path, recipe=None) -> str:
         scan = images.scan_images(str(path))
-        text = images.describe_scan(scan)
-        if recipe is not None and scan.good:
-            text += f"\neach is centre-cropped and resized to {recipe.image_size} x " \
-                    f"{recipe.image_size} for recipe '{recipe.name}'"
         images.require_usable(scan, str(path))
-        return text
+        notes = [self.describe_labels(path, recipe, scan.good)]
+        if recipe is not None:
+            notes.append(f"each is centre-cropped and resized to {recipe.image_size} x "
+                         f"{recipe.image_size} for recipe '{recipe.name}'")
+        return images.describe_scan(scan, notes=notes)
 
-    def label_rows(self, path: Path) -> dict:
-        return images.read_labels(str(path))
+    def label_rows(self, path: Path, recipe=None):
+        return images.read_labels(str(path), *label_source(recipe))
 
     def renderer(self, recipe, run_root):
         return ImageRenderer()

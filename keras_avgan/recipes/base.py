@@ -4,6 +4,8 @@ Standard library only, so the CLI can list and resolve recipes without importing
 """
 
 import dataclasses
+import math
+import re
 import types
 from typing import Any, Mapping
 
@@ -13,6 +15,11 @@ DATA_KINDS = ("audio", "image")
 # none: an unconditional generator. class: the generator takes the class id of each example
 # (label_column of the data) and the critic has an auxiliary classifier head (AC-GAN).
 CONDITIONING = ("none", "class")
+# The generators that take class ids beside z (conditioning=class); the others take z alone.
+CLASS_CONDITIONED_GENERATORS = ("gansynth_generator",)
+# Where labels come from (pipelines.labels): auto = labels.csv when there is one, else parent
+# folders; filename = label_pattern's first group (default: the text before the first "_").
+LABEL_SOURCES = ("auto", "folder", "csv", "filename")
 # Every smoke run checkpoints, previews and logs within its few steps, so tests see them all.
 SMOKE_RUN_KEEPING = {"checkpoint_every": 2, "sample_every": 2, "log_every": 1}
 
@@ -30,6 +37,25 @@ def at_least(recipe, minimum: int, *keys: str) -> None:
     for key in keys:
         if getattr(recipe, key) < minimum:
             raise RecipeError(f"{key} must be at least {minimum}, got {getattr(recipe, key)}")
+
+
+def check_label_pattern(label_from: str, pattern: str) -> None:
+    """A pattern compiles, has the group that is the label, and is used (label_from=filename)."""
+    if not pattern:
+        return
+    if label_from != "filename":
+        raise RecipeError(f"label_pattern is read only with label_from=filename (it is "
+                          f"{label_from!r}); add label_from=filename")
+    try:
+        compiled = re.compile(pattern)
+    except re.error as err:
+        raise RecipeError(f"label_pattern {pattern!r} is not a regular expression: {err}") from None
+    if compiled.groups < 1:
+        raise RecipeError(f"label_pattern {pattern!r} has no group: put the part of the file "
+                          "name that is the label in parentheses, e.g. ^([^_]+)_")
+    if {"path", "folder"} & set(compiled.groupindex):
+        raise RecipeError(f"label_pattern {pattern!r}: a group may not be named 'path' or "
+                          "'folder' (columns every file already has)")
 
 
 def frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -64,6 +90,10 @@ class Recipe:
     drift: float = 0.0  # PGGAN's drift penalty on the critic's real logits
     g_ema: float = 0.0  # decay of a moving average of G's weights used for output; 0: none
     label_column: str = ""  # labels.csv column for conditioning (and for judging)
+    label_from: str = "auto"  # one of LABEL_SOURCES
+    # label_from=filename: a regular expression searched in each file name without its
+    # extension; group 1 is the column `label`, named groups are columns too ("": "^([^_]+)_")
+    label_pattern: str = ""
     conditioning: str = "none"
     num_classes: int = 0  # conditioning=class: 0 takes the count from label_column's values
     ac_weight: float = 10.0  # AC-GAN: weight of the auxiliary classification loss
@@ -90,9 +120,22 @@ class Recipe:
         choice("latent_dist", self.latent_dist, ("uniform", "normal"))
         choice("best_metric", self.best_metric, ("fd", "is", "accuracy"))
         choice("conditioning", self.conditioning, CONDITIONING)
+        choice("label_from", self.label_from, LABEL_SOURCES)
+        check_label_pattern(self.label_from, self.label_pattern)
         at_least(self, 1, "latent_dim", "batch_size", "d_steps", "steps", "checkpoint_every",
                  "keep_checkpoints", "sample_every", "log_every")
         at_least(self, 0, "num_classes", "eval_every")
+        # NaN passes every `<` check below, and no field means anything at infinity.
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise RecipeError(f"{field.name} must be a finite number, got {value}")
+        for key in ("d_learning_rate", "g_learning_rate"):
+            if getattr(self, key) <= 0:  # 0 never trains; below 0 is gradient ascent
+                raise RecipeError(f"{key} must be positive, got {getattr(self, key)}")
+        for key in ("beta_1", "beta_2"):
+            if not 0.0 <= getattr(self, key) < 1.0:  # Adam's moment decays
+                raise RecipeError(f"{key} must be in [0, 1), got {getattr(self, key)}")
         if not 0.0 <= self.g_ema < 1.0:
             raise RecipeError(f"g_ema must be 0 (off) or a decay in (0, 1), got {self.g_ema}")
         if self.lr_decay_steps < 0:
@@ -103,6 +146,13 @@ class Recipe:
                 raise RecipeError(f"{key} must be 0 (off) or positive, got {getattr(self, key)}")
         if self.conditioning == "class" and not self.label_column:
             raise RecipeError("conditioning=class needs label_column (a labels.csv column)")
+        takes_classes = self.generator in CLASS_CONDITIONED_GENERATORS
+        if takes_classes != (self.conditioning == "class"):
+            raise RecipeError(
+                f"conditioning={self.conditioning}, but the generator {self.generator!r} "
+                + ("takes class ids: use conditioning=class" if takes_classes else
+                   "takes z alone; class-conditioned generators: "
+                   + ", ".join(CLASS_CONDITIONED_GENERATORS)))
         if self.best_metric == "accuracy" and self.conditioning != "class":
             raise RecipeError("best_metric=accuracy scores a conditional generator; this "
                               "recipe is unconditional: use best_metric=fd or is")

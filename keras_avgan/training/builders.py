@@ -1,5 +1,6 @@
 """A GAN model from a recipe, through plain dicts; and a trained generator back from a run."""
 
+import sys
 from pathlib import Path
 
 from keras_avgan import modalities, networks, recipes, runs
@@ -40,38 +41,51 @@ def build_gan(recipe: recipes.Recipe, seed: int | None = None) -> GAN:
         conditions=conditioned, seed=seed, **average)
 
 
-def load_generator(run_dir: str | Path, which: str = "auto"):
+def load_generator(run_dir: str | Path, which: str = "auto", log=None):
     """(recipe, float32 generator, which checkpoint) for generate, evaluate and export.
 
-    `auto` prefers the best checkpoint kept by evaluation during training, then the latest.
+    `auto` prefers the best checkpoint kept by evaluation during training, then the latest;
+    a damaged checkpoint is skipped for the next older one, and said on `log` (stderr).
     The networks are rebuilt in float32 whatever precision the run trained in: variables are
     float32 under mixed precision, and float32 graphs are what TF Serving and TFLite want.
     """
     run = runs.RunDir(Path(run_dir))
     recipe = runs.load_recipe(run)
-    path, label = _pick_checkpoint(run, which)
     precision.set_precision("off")
     model = build_gan(recipe)
     model.build_all()
-    checkpoints.restore_weights(model, path)
+    path, label = _pick_checkpoint(run, which, lambda p: checkpoints.restore_weights(model, p),
+                                   log or (lambda m: print(m, file=sys.stderr)))
     return recipe, model.inference_generator, f"{label} ({path})"
 
 
-def load_sampler(run_dir: str | Path, which: str = "auto"):
+def load_sampler(run_dir: str | Path, which: str = "auto", log=None):
     """(recipe, Sampler, which checkpoint): a trained run's generator with the run's
     renderer and conditions, so that it makes published examples."""
-    recipe, generator, label = load_generator(run_dir, which)
+    recipe, generator, label = load_generator(run_dir, which, log)
     renderer = modalities.for_recipe(recipe).renderer(recipe, run_dir)
     return recipe, Sampler(generator, renderer, conditions.load(run_dir)), label
 
 
-def _pick_checkpoint(run: runs.RunDir, which: str) -> tuple[str, str]:
-    best, latest = checkpoints.latest_in(run.best), checkpoints.latest_in(run.checkpoints)
-    if which in ("auto", "best") and best:
-        return best, "best checkpoint"
+def _pick_checkpoint(run: runs.RunDir, which: str, restore, log) -> tuple[str, str]:
+    """Restore the best (or latest) checkpoint into the model; returns (path, label)."""
+    # Damaged files are moved aside only when no fit holds the run: one that does may be
+    # saving into these folders right now.
+    repair = not runs.holder_alive(runs.read_holder(run))
+    if which in ("auto", "best"):
+        try:
+            best = checkpoints.restore_newest(run.best, "best", restore, log, repair)
+        except checkpoints.NothingRestores as err:
+            if which == "best":
+                raise
+            log(f"warning: {err.summary}; using the latest checkpoint instead")
+            best = None
+        if best:
+            return best, "best checkpoint"
     if which == "best":
         raise UserError(f"{run.root} has no best checkpoint (train with --eval-every N); "
                         "use the latest instead")
+    latest = checkpoints.restore_newest(run.checkpoints, "ckpt", restore, log, repair)
     if latest:
         return latest, "latest checkpoint"
     raise UserError(f"{run.root} has no checkpoint yet; train it with 'keras_avgan fit "

@@ -31,20 +31,31 @@ class MetricsLog:
 
     def __init__(self, run: runs.RunDir, recipe, start_step: int):
         self.run = run
-        self._drop_rows_after(start_step)  # a killed run logged steps its checkpoint never saw
+        # A killed run logged steps its checkpoint never saw.
+        kept = self._drop_rows_after(start_step)
         self.writer = tf.summary.create_file_writer(str(run.logs))
         self.sums: dict[str, float] = {}
         self.count = 0
         self.last: dict = {}
-        self.started = time.time()
+        # `time` is the run's training time: a resumed run goes on from its last row.
+        self.started = time.time() - max((row.get("time", 0.0) for row in kept), default=0.0)
 
-    def _drop_rows_after(self, step: int) -> None:
+    def _drop_rows_after(self, step: int) -> list[dict]:
+        """Keep the rows up to `step`; returns them. A line cut short (a kill or a full disk
+        mid-write) is dropped too, rather than stopping the resume."""
         path = self.run.metrics_file
         if not path.is_file():
-            return
-        kept = [line for line in path.read_text().splitlines()
-                if line.strip() and json.loads(line).get("step", 0) <= step]
-        runs.atomic_write_text(path, "".join(line + "\n" for line in kept))
+            return []
+        kept = []
+        for line in path.read_text().splitlines():
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(row, dict) and row.get("step", 0) <= step:
+                kept.append(row)
+        runs.atomic_write_text(path, "".join(json.dumps(row) + "\n" for row in kept))
+        return kept
 
     def add(self, step: int, values: dict) -> None:
         for key, value in values.items():

@@ -4,7 +4,9 @@ The loop is ours rather than `Model.fit` because an exact resume needs the tf.da
 in the checkpoint, and `fit` owns its iterator. `GAN.fit(dataset)` still works from Python.
 """
 
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +15,7 @@ import keras
 import tensorflow as tf
 
 from keras_avgan import modalities, recipes, runs
-from keras_avgan.errors import UserError
+from keras_avgan.errors import DiskFull, Interrupted, UserError
 from keras_avgan.modalities import conditions
 from keras_avgan.modalities.base import TrainingData
 from keras_avgan.modalities.sampler import Sampler
@@ -50,6 +52,26 @@ def fit(recipe: recipes.Recipe, data_arg: str, run_dir: str | Path,
     settings = {"seed": options.seed, "mixed_precision": options.mixed_precision,
                 "data": data_arg if data_arg == "demo" else str(data.root.resolve()),
                 "strategy": options.strategy}
+    try:
+        with runs.RunLock(run, log=_warn):
+            return _fit_locked(recipe, data, run, settings, options, out)
+    except (OSError, tf.errors.OpError) as err:
+        if not checkpoints.is_disk_full(err):
+            raise
+        # A checkpoint save says more itself (RunCheckpoint.save); this is any other file:
+        # metrics, previews, TensorBoard, the run's own files, the lock.
+        what = getattr(err, "filename", None) or "a file of the run"
+        raise DiskFull(checkpoints.disk_full_message(
+            what, run.root, 0, f"the checkpoints in {run.checkpoints} are untouched")) \
+            from None  # the message says it all; a traceback of TF's writer would not
+
+
+def _warn(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _fit_locked(recipe, data, run, settings, options, out) -> dict:
+    modality = modalities.for_recipe(recipe)
     recipe = runs.open_for_training(run, recipe, settings)
     if data.conditions is not None:
         conditions.save(run, data.conditions)
@@ -66,7 +88,7 @@ def fit(recipe: recipes.Recipe, data_arg: str, run_dir: str | Path,
 
     iterator = iter(modality.training_dataset(recipe, data, options.seed, renderer))
     ckpt = checkpoints.RunCheckpoint(run.checkpoints, gan, iterator, recipe.keep_checkpoints)
-    start = ckpt.restore_latest()
+    start = ckpt.restore_latest(log=_warn)
     if start >= recipe.steps:
         print(f"{run.root} is already at step {start} (target {recipe.steps}); "
               "pass a larger --steps to train on", file=out)
@@ -78,10 +100,58 @@ def fit(recipe: recipes.Recipe, data_arg: str, run_dir: str | Path,
     if recipe.eval_every:
         from keras_avgan.evaluation.during_training import BestKeeper
 
+        _check_best(run)
         keeper = BestKeeper(run, recipe, data.root, gan, sampler,
                             log=lambda m: print(m, file=out))
     samples = SampleWriter(run, recipe, sampler, modality)
-    return _loop(gan, recipe, run, ckpt, iterator, start, options, out, samples, keeper)
+    with StopRequest() as stop:
+        return _loop(gan, recipe, run, ckpt, iterator, start, options, out, samples, keeper,
+                     stop)
+
+
+def _check_best(run: runs.RunDir) -> None:
+    """best/ as the best-checkpoint keeper may trust it: no staging folders, no damaged
+    checkpoint or index, and no best.json score left without the checkpoint it scored (a
+    later evaluation would have to beat a score nothing on disk has)."""
+    checkpoints.clean_staging(run.best, _warn)
+    try:
+        checkpoints.restore_newest(run.best, "best", checkpoints.check_readable, _warn, True)
+    except checkpoints.NothingRestores as err:
+        record = run.best / "best.json"
+        if record.is_file():
+            (run.best / checkpoints.DAMAGED).mkdir(exist_ok=True)
+            record.rename(run.best / checkpoints.DAMAGED / record.name)
+        _warn(f"warning: {err.summary}; the best checkpoint is kept anew from the next "
+              "evaluation")
+
+
+class StopRequest:
+    """SIGINT and SIGTERM ask the loop to stop after the current step and save there; a
+    second one stops at once (the newest complete checkpoint stands). Handlers can only be
+    set in the main thread; elsewhere (fit called from a thread) signals act as before."""
+
+    def __init__(self):
+        self.signum: int | None = None
+        self.previous: dict = {}
+
+    def __enter__(self) -> "StopRequest":
+        if threading.current_thread() is threading.main_thread():
+            self.previous = {s: signal.signal(s, self._handle)
+                             for s in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        # Nothing printed here: a handler runs between any two bytecodes, maybe inside a
+        # write to the same stream. The loop says what it does once the step is over.
+        if self.signum is not None:
+            raise Interrupted(f"stopped by {signal.Signals(signum).name} a second time; re-run "
+                              "the same command to resume from the newest complete "
+                              "checkpoint", signum)
+        self.signum = signum
+
+    def __exit__(self, *exc) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
 
 
 def _with_class_count(recipe: recipes.Recipe, data: TrainingData) -> recipes.Recipe:
@@ -97,7 +167,8 @@ def _with_class_count(recipe: recipes.Recipe, data: TrainingData) -> recipes.Rec
     return recipe
 
 
-def _loop(gan, recipe, run, ckpt, iterator, start, options, out, samples, keeper=None) -> dict:
+def _loop(gan, recipe, run, ckpt, iterator, start, options, out, samples, keeper=None,
+          stop=None) -> dict:
     step_fn = tf.function(gan.train_step, jit_compile=options.jit, reduce_retracing=True)
     log = MetricsLog(run, recipe, start)
     bar = keras.utils.Progbar(recipe.steps, interval=0.5 if out.isatty() else 15.0,
@@ -117,11 +188,19 @@ def _loop(gan, recipe, run, ckpt, iterator, start, options, out, samples, keeper
             bar.update(step, [(k, v) for k, v in shown.items() if k != "step"])
         if step % recipe.sample_every == 0:
             samples.write(step)
-        if keeper and step % recipe.eval_every == 0:
-            log.write(step, keeper(step))
+        if keeper and (step % recipe.eval_every == 0 or step == recipe.steps):
+            log.write(step, keeper(step))  # the final step too: what the run ends with
         if step % recipe.checkpoint_every == 0:
             ckpt.save(step)
             last_saved = step
+        if stop and stop.signum is not None:
+            name = signal.Signals(stop.signum).name
+            print(f"\n{name}: stopping at step {step}, saving a checkpoint first (send it "
+                  "again to stop without saving)", file=sys.stderr)
+            path = ckpt.save(step) if last_saved != step else ckpt.manager.latest_checkpoint
+            log.close()
+            raise Interrupted(f"stopped by {name} at step {step}; saved {path}. Re-run the "
+                              "same command to resume from there", stop.signum)
     if last_saved != recipe.steps:
         ckpt.save(recipe.steps)
         samples.write(recipe.steps)

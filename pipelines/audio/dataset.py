@@ -55,7 +55,9 @@ def all_slices(x, n, pad_short=True):
 
 
 def _decoder(sample_rate, any_in_graph, any_python):
-    """(path, in_graph) -> float32 [samples, 1], choosing the in-graph or soundfile route."""
+    """(path, in_graph) -> float32 [samples, 1], choosing the in-graph or Python route; the
+    Python route (decode_file) reads by content, soundfile first, PyAV after, as the scan did,
+    so the iterator's elements (and checkpoints) stay (path, in_graph, label)."""
     def in_graph(path):
         wav, _ = tf.audio.decode_wav(tf.io.read_file(path))
         return to_mono(wav)
@@ -153,7 +155,7 @@ def eval_clips(files, sample_rate, slice_len, normalize=True) -> np.ndarray:
     """float32 [N, slice_len]: the first slice of each file, zero-padded, for evaluation."""
     clips = np.zeros((len(files), slice_len), np.float32)
     for row, info in enumerate(files):
-        clip = decode_file(info.path, sample_rate)[:, 0]
+        clip = decode_file(info.path, sample_rate, info.decoder)[:, 0]
         if normalize:
             clip = clip / max(float(np.abs(clip).max(initial=0.0)), PEAK_FLOOR)
         clips[row, :min(len(clip), slice_len)] = clip[:slice_len]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from pipelines import listing
+from pipelines import labels, listing
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 # What each extension promises; a file whose content differs is still read by its content.
@@ -43,10 +43,10 @@ def list_image_files(path) -> list[str]:
     return listing.list_files(path, IMAGE_EXTENSIONS, "image")
 
 
-def read_labels(root) -> dict[str, dict[str, str]]:
-    """Absolute path -> label row, from labels.csv (or the CSV passed), plus a `folder` column;
-    without a labels.csv each image is labelled by its parent folder."""
-    return listing.read_labels(root, IMAGE_EXTENSIONS, "image")
+def read_labels(root, label_from="auto", pattern="") -> labels.Labels:
+    """Absolute path -> label row (pipelines.labels): from labels.csv (or the CSV passed),
+    parent folders or file names; `auto` takes labels.csv when there is one, else folders."""
+    return labels.read_labels(root, IMAGE_EXTENSIONS, "image", label_from, pattern)
 
 
 def _check_file(path: str):
@@ -167,8 +167,9 @@ def require_usable(scan: ImageScan, path) -> None:
     listing.require_usable(scan.good, scan.bad, path, IMAGE_EXTENSIONS, "image")
 
 
-def describe_scan(scan: ImageScan) -> str:
-    """The human report behind `keras_avgan data check`."""
+def describe_scan(scan: ImageScan, notes=()) -> str:
+    """The human report behind `keras_avgan data check`; `notes` (e.g. the labels found)
+    come before the list of skipped files, which can be long."""
     total = len(scan.good) + len(scan.bad)
     lines = [f"{total} image files: {len(scan.good)} usable, {len(scan.bad)} skipped"]
     if scan.good:
@@ -190,6 +191,7 @@ def describe_scan(scan: ImageScan) -> str:
         if misnamed:
             lines.append(f"content differs from the extension: {len(misnamed)} (read by "
                          f"content), e.g. {misnamed[0].path} is {misnamed[0].format}")
+    lines += [note for note in notes if note]
     for path, reason in scan.bad:
         lines.append(f"skipped {path}: {reason}")
     return "\n".join(lines)
