@@ -29,3 +29,12 @@ def test_errors_still_reach_stderr_whole():
     failed = _run("evaluate", "--run-dir", "/nonexistent/run")
     assert failed.returncode == 2
     assert failed.stderr.startswith("error: run dir /nonexistent/run does not exist")
+
+
+def test_progress_in_a_log_is_plain_lines(tmp_path, tones_writer):
+    data = tones_writer(tmp_path / "tones", count=6)
+    run = _run("fit", "--recipe", "wavegan", "--smoke", "--data", str(data), "--run-dir",
+               str(tmp_path / "run"), "--steps", "3")
+    assert run.returncode == 0, run.stderr
+    assert "\x1b[" not in run.stdout and "\r" not in run.stdout and "\b" not in run.stdout
+    assert "step 3/3  d_loss" in run.stdout

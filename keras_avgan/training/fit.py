@@ -22,6 +22,7 @@ from keras_avgan.modalities.sampler import Sampler
 from keras_avgan.training import checkpoints, precision
 from keras_avgan.training.builders import build_gan
 from keras_avgan.training.callbacks import MetricsLog, SampleWriter, check_finite
+from keras_avgan.training.progress import progress_for
 
 
 @dataclass
@@ -171,8 +172,7 @@ def _loop(gan, recipe, run, ckpt, iterator, start, options, out, samples, keeper
           stop=None) -> dict:
     step_fn = tf.function(gan.train_step, jit_compile=options.jit, reduce_retracing=True)
     log = MetricsLog(run, recipe, start)
-    bar = keras.utils.Progbar(recipe.steps, interval=0.5 if out.isatty() else 15.0,
-                              stateful_metrics=["step/s"])
+    bar = progress_for(recipe.steps, out)
     last_saved, tick, ticked_at = start, time.perf_counter(), start
     step = start
     for step in range(start + 1, recipe.steps + 1):
