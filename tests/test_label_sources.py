@@ -41,8 +41,28 @@ def test_a_csv_as_data_fits_with_eval_every_and_evaluates(tmp_path, tones_writer
     recipe = recipes.with_smoke(recipes.get_recipe("wavegan"))
     by_csv, by_folder = load_labelled(csv, recipe), load_labelled(folder, recipe)
     np.testing.assert_array_equal(by_csv.held_out, by_folder.held_out)
-    assert by_csv.fingerprint == by_folder.fingerprint
+    assert by_csv.fingerprints == by_folder.fingerprints
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_judge_is_named_by_its_own_column_alone(tmp_path, tones_writer):
+    """fit judges every usable column by default, `evaluate --label pitch` one: both must
+    find the same cached pitch judge, and relabelling another column must not retrain it."""
+    folder = tones_writer(tmp_path / "tones", count=24)
+    csv = folder / "labels.csv"
+    lines = csv.read_text().splitlines()
+    csv.write_text("\n".join([lines[0] + ",take"] + [f"{row},{i % 2}" for i, row in
+                                                      enumerate(lines[1:])]) + "\n")
+    recipe = recipes.with_smoke(recipes.get_recipe("wavegan"))
+    both = load_labelled(folder, recipe)
+    assert sorted(both.fingerprints) == ["pitch", "take"]
+    assert load_labelled(folder, recipe, ["pitch"]).fingerprints == \
+        {"pitch": both.fingerprints["pitch"]}
+    csv.write_text("\n".join([lines[0] + ",take"] + [f"{row},{i % 3}" for i, row in
+                                                      enumerate(lines[1:])]) + "\n")
+    relabelled = load_labelled(folder, recipe)
+    assert relabelled.fingerprints["pitch"] == both.fingerprints["pitch"]
+    assert relabelled.fingerprints["take"] != both.fingerprints["take"]
 
 
 def _sc09(root, takes=4):

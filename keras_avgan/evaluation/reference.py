@@ -43,15 +43,15 @@ def _relative(path: str, root: Path) -> str:
     return os.path.relpath(path, root.parent if root.is_file() else root)
 
 
-def _fingerprint(root: Path, files, judge_key: str, rows: dict, columns) -> str:
-    """Names the files (relative name, size, time) and their labels in the judged columns:
-    the same files labelled another way (label_from) must not reuse a cached judge."""
+def _fingerprint(root: Path, files, judge_key: str, rows: dict, column: str) -> str:
+    """Names the files (relative name, size, time) and their labels in one judged column:
+    the same files labelled another way (label_from) must not reuse a cached judge, and a
+    judge does not depend on which other columns were judged beside it."""
     digest = hashlib.sha1(judge_key.encode())
     for info in files:
         stat = Path(info.path).stat()
-        labels = ",".join(f"{c}={rows[info.path].get(c, '')}" for c in columns)
         digest.update(f"{_relative(info.path, root)}:{stat.st_size}:{stat.st_mtime_ns}:"
-                      f"{labels}".encode())
+                      f"{rows[info.path].get(column, '')}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -108,9 +108,11 @@ def load_labelled(root: Path, recipe, label_columns=None,
         names[column] = sorted(set(values), key=natural_key)
         ids = np.array([names[column].index(v) for v in values])
         train_ids[column], held_ids[column] = ids[~held], ids[held]
+    judge_key = modality.judge_key(recipe)
+    fingerprints = {column: _fingerprint(root, files, judge_key, rows, column)
+                    for column in columns}
     return LabelledExamples(examples[~held], examples[held], train_ids, held_ids, names,
-                            _fingerprint(root, files, modality.judge_key(recipe), rows,
-                                         columns))
+                            fingerprints)
 
 
 def _warn_unlabelled(paths, rows) -> None:
@@ -160,7 +162,7 @@ def train_reference_classifier(data: LabelledExamples, column: str, recipe, epoc
 
 def classifier_for(data: LabelledExamples, column: str, recipe, epochs: int = 30, log=print):
     """The cached classifier for this dataset and column, trained on first use."""
-    path = cache_root() / f"{data.fingerprint}-{column}-v{CLASSIFIER_VERSION}.keras"
+    path = cache_root() / f"{data.fingerprints[column]}-{column}-v{CLASSIFIER_VERSION}.keras"
     info_path = path.with_suffix(".json")
     if path.is_file() and info_path.is_file():
         return classifiers.load_classifier(str(path)), json.loads(info_path.read_text())

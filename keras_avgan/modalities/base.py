@@ -58,7 +58,7 @@ class LabelledExamples:
     labels_train: dict  # column -> class ids
     labels_held_out: dict
     class_names: dict  # column -> class names in id order
-    fingerprint: str  # names the dataset in the judges' cache
+    fingerprints: dict  # column -> names the files and their labels in the judges' cache
 
 
 class Renderer:
