@@ -7,10 +7,10 @@ STAMP := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 DEMO_RUN ?= runs/demo-wavegan
-DEMO_STEPS ?= 900
-# Small and fast enough for two CPU cores in about ten minutes; the paper uses d=64, batch 64.
-DEMO_SET ?= model_dim=8 batch_size=16 d_learning_rate=5e-4 g_learning_rate=5e-4 \
-    checkpoint_every=100 sample_every=300
+DEMO_STEPS ?= 800
+# wavegan_ac (WaveGAN asked for an instrument family) with its critic at d = 4, so that 800
+# steps fit two CPU cores in about eight minutes; the rates decay to 0 over those steps.
+DEMO_SET ?= model_dim=4 lr_decay_steps=$(DEMO_STEPS) checkpoint_every=100 sample_every=400
 
 .PHONY: install demo test bench bench-quality bench-judge lint clean
 
@@ -24,10 +24,10 @@ $(STAMP): pyproject.toml
 
 demo: install
 	$(BIN)/keras_avgan data demo notes
-	$(BIN)/keras_avgan fit --recipe wavegan --data demo --run-dir $(DEMO_RUN) \
-	    --steps $(DEMO_STEPS) --eval-every 150 --set $(DEMO_SET)
-	$(BIN)/keras_avgan generate --run-dir $(DEMO_RUN) -n 16 --seed 1
-	$(BIN)/keras_avgan evaluate --run-dir $(DEMO_RUN) -n 256 --label family pitch
+	$(BIN)/keras_avgan fit --recipe wavegan_ac --data demo --run-dir $(DEMO_RUN) \
+	    --steps $(DEMO_STEPS) --eval-every 200 --set $(DEMO_SET)
+	$(BIN)/keras_avgan generate --run-dir $(DEMO_RUN) -n 2 --sweep --seed 1
+	$(BIN)/keras_avgan evaluate --run-dir $(DEMO_RUN) -n 256
 
 # oneDNN off in tests: its reordered float sums would make bit-exact resume checks flaky.
 test: install

@@ -58,11 +58,18 @@ def test_replace_checks_types():
     (["conditioning=class"], "needs label_column"),
     (["best_metric=accuracy"], "unconditional"),
     (["data_kind=video"], "data_kind must be one of"),
-    (["conditioning=class", "label_column=pitch"], "takes z alone"),
 ])
 def test_conditioning_settings_that_cannot_work_are_refused(assignments, message):
     with pytest.raises(recipes.RecipeError, match=message):
         recipes.apply_overrides(recipes.WAVEGAN, assignments)
+
+
+def test_only_generators_that_take_classes_are_class_conditioned():
+    with pytest.raises(recipes.RecipeError, match="takes z alone"):
+        recipes.apply_overrides(recipes.DCGAN, ["conditioning=class", "label_column=identity"])
+    conditioned = recipes.apply_overrides(recipes.WAVEGAN, ["conditioning=class",
+                                                            "label_column=pitch"])
+    assert conditioned.conditional and recipes.get_recipe("wavegan_ac").conditional
 
 
 def test_the_best_known_wavegan_setting_is_a_recipe_of_its_own():

@@ -15,6 +15,7 @@ from keras_avgan.recipes.audio import (
     SLICE_MODES,
     SPECGAN,
     WAVEGAN,
+    WAVEGAN_AC,
     WAVEGAN_R1,
     AudioRecipe,
     SpectralRecipe,
@@ -23,11 +24,12 @@ from keras_avgan.recipes.base import LOSSES, PRECISIONS, Recipe, RecipeError
 from keras_avgan.recipes.image import DCGAN, ImageRecipe
 
 __all__ = ["DCGAN", "GANSYNTH", "LOSSES", "PRECISIONS", "RECIPES", "SLICE_MODES", "SPECGAN",
-           "WAVEGAN", "WAVEGAN_R1", "AudioRecipe", "ImageRecipe", "Recipe", "RecipeError",
-           "SpectralRecipe", "apply_overrides", "from_dict", "get_recipe", "replace", "to_dict",
-           "to_json", "with_smoke"]
+           "WAVEGAN", "WAVEGAN_AC", "WAVEGAN_R1", "AudioRecipe", "ImageRecipe", "Recipe",
+           "RecipeError", "SpectralRecipe", "apply_overrides", "from_dict", "get_recipe",
+           "replace", "to_dict", "to_json", "with_smoke"]
 
-RECIPES: dict[str, Recipe] = {r.name: r for r in (WAVEGAN, WAVEGAN_R1, SPECGAN, GANSYNTH, DCGAN)}
+RECIPES: dict[str, Recipe] = {r.name: r for r in (WAVEGAN, WAVEGAN_R1, WAVEGAN_AC, SPECGAN,
+                                                   GANSYNTH, DCGAN)}
 
 
 def get_recipe(name: str) -> Recipe:

@@ -72,7 +72,6 @@ class SpectralRecipe(AudioRecipe):
     griffin_lim_iters: int = 16  # SpecGAN's inversion
     fmap_max: int = 256  # GANSynth networks: widest layer
     convs_per_block: int = 2  # GANSynth networks: 3x3 convolutions per resolution
-    condition_gain: float = 1.0  # GANSynth generator: the one-hot pitch's scale beside z
 
     @property
     def spec_height(self) -> int:
@@ -119,6 +118,16 @@ WAVEGAN_R1 = dataclasses.replace(
     d_learning_rate=5e-4, g_learning_rate=5e-4, steps=3000, lr_decay_steps=3000,
     smoke={"model_dim": 2, "g_model_dim": 2, "batch_size": 4, "steps": 4, "lr_decay_steps": 4,
            **SMOKE_RUN_KEEPING},
+)
+
+# wavegan_r1 conditioned on a class (AC-GAN): ask for a family, or any labels.csv column's
+# class (label_column=...), and get it. The one-hot is scaled to about z's norm
+# (sqrt(100 / 3) for uniform z), so the class is not drowned out in the first Dense.
+WAVEGAN_AC = dataclasses.replace(
+    WAVEGAN_R1,
+    name="wavegan_ac",
+    summary="wavegan_r1 conditioned on a class label (AC-GAN critic head), e.g. the family",
+    conditioning="class", label_column="family", condition_gain=6.0,
 )
 
 SPECGAN = SpectralRecipe(

@@ -16,7 +16,9 @@ DATA_KINDS = ("audio", "image")
 # (label_column of the data) and the critic has an auxiliary classifier head (AC-GAN).
 CONDITIONING = ("none", "class")
 # The generators that take class ids beside z (conditioning=class); the others take z alone.
+# Generators that always take class ids, and those that take them with conditioning=class.
 CLASS_CONDITIONED_GENERATORS = ("gansynth_generator",)
+CLASS_CAPABLE_GENERATORS = CLASS_CONDITIONED_GENERATORS + ("wavegan_generator",)
 # Where labels come from (pipelines.labels): auto = labels.csv when there is one, else parent
 # folders; filename = label_pattern's first group (default: the text before the first "_").
 LABEL_SOURCES = ("auto", "folder", "csv", "filename")
@@ -97,6 +99,7 @@ class Recipe:
     conditioning: str = "none"
     num_classes: int = 0  # conditioning=class: 0 takes the count from label_column's values
     ac_weight: float = 10.0  # AC-GAN: weight of the auxiliary classification loss
+    condition_gain: float = 1.0  # conditioning=class: the one-hot's scale beside z
     ac_on_fakes: bool = False  # AC-GAN as Odena et al.: D's classifier also learns fakes' labels
     steps: int = 200_000  # G updates; `fit --steps` overrides
     checkpoint_every: int = 500
@@ -146,13 +149,13 @@ class Recipe:
                 raise RecipeError(f"{key} must be 0 (off) or positive, got {getattr(self, key)}")
         if self.conditioning == "class" and not self.label_column:
             raise RecipeError("conditioning=class needs label_column (a labels.csv column)")
-        takes_classes = self.generator in CLASS_CONDITIONED_GENERATORS
-        if takes_classes != (self.conditioning == "class"):
-            raise RecipeError(
-                f"conditioning={self.conditioning}, but the generator {self.generator!r} "
-                + ("takes class ids: use conditioning=class" if takes_classes else
-                   "takes z alone; class-conditioned generators: "
-                   + ", ".join(CLASS_CONDITIONED_GENERATORS)))
+        if self.conditioning == "class" and self.generator not in CLASS_CAPABLE_GENERATORS:
+            raise RecipeError(f"conditioning=class, but the generator {self.generator!r} takes "
+                              "z alone; generators that take class ids: "
+                              + ", ".join(CLASS_CAPABLE_GENERATORS))
+        if self.conditioning != "class" and self.generator in CLASS_CONDITIONED_GENERATORS:
+            raise RecipeError(f"conditioning={self.conditioning}, but the generator "
+                              f"{self.generator!r} takes class ids: use conditioning=class")
         if self.best_metric == "accuracy" and self.conditioning != "class":
             raise RecipeError("best_metric=accuracy scores a conditional generator; this "
                               "recipe is unconditional: use best_metric=fd or is")

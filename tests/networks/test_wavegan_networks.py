@@ -6,10 +6,12 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from model_state import assert_checkpoint_restores_every_weight
 
 from keras_avgan import networks, recipes
 from keras_avgan.errors import UserError
 from keras_avgan.networks.audio.wavegan import WaveGANDiscriminator, WaveGANGenerator
+from keras_avgan.training import precision
 
 
 @pytest.fixture
@@ -149,3 +151,73 @@ def test_discriminator_shuffles_only_while_training_and_generator_describes_itse
     assert len(shuffles) == 4 and all(s.rad == 2 for s in shuffles)
     assert g.sample_shape == (16384, 1)
     assert tuple(g.input_spec.shape) == (None, 100)
+
+
+def test_class_conditioned_parameter_counts_add_the_one_hot_rows_and_the_class_head():
+    # G: 5 more input rows to the Dense 100 -> 16 * 1024. D: Dense(16 * 1024 -> 5) beside
+    # the logit, on the same flattened features.
+    assert WaveGANGenerator(model_dim=64, num_classes=5).count_params() == \
+        19_065_345 + 5 * 16 * 1024
+    assert WaveGANDiscriminator(model_dim=64, num_classes=5).count_params() == \
+        17_427_969 + 16 * 1024 * 5 + 5
+
+
+def _conditioned_pair(**generator_kwargs):
+    keras.utils.set_random_seed(0)
+    generator = WaveGANGenerator(model_dim=2, num_classes=3, **generator_kwargs)
+    critic = WaveGANDiscriminator(model_dim=2, num_classes=3, spectral_branch=True,
+                                  minibatch_stddev=2, phase_shuffle=0)
+    return generator, critic
+
+
+def test_a_class_conditioned_pair_takes_classes_and_answers_with_two_float32_heads():
+    generator, critic = _conditioned_pair()
+    z, classes = _z(4), tf.constant([0, 1, 2, 0])
+    audio = generator([z, classes])
+    assert tuple(audio.shape) == (4, 16384, 1) and np.abs(np.asarray(audio)).max() <= 1.0
+    assert generator.compute_output_shape([(4, 100), (4,)]) == (4, 16384, 1)
+    out = critic(audio)
+    assert {k: tuple(v.shape) for k, v in out.items()} == {"logit": (4, 1), "classes": (4, 3)}
+    assert critic.compute_output_shape((4, 16384, 1)) == {"logit": (4, 1), "classes": (4, 3)}
+    # The class is heard: the same z at another class is another sound.
+    a, b = (np.asarray(generator([z[:1], tf.constant([c])])) for c in (0, 2))
+    assert not np.allclose(a, b)
+
+
+def test_condition_gain_scales_the_one_hot_as_the_projection_sees_it():
+    z, classes = _z(2, seed=3), tf.constant([1, 2])
+    scaled, _ = _conditioned_pair(condition_gain=6.0)
+    plain, _ = _conditioned_pair()
+    plain.set_weights(scaled.get_weights())
+    kernel = plain.project.kernel
+    kernel.assign(tf.concat([kernel[:100], 6.0 * kernel[100:]], axis=0))
+    np.testing.assert_allclose(np.asarray(scaled([z, classes])),
+                               np.asarray(plain([z, classes])), rtol=1e-4, atol=1e-6)
+
+
+def test_a_class_conditioned_pair_round_trips_its_config_and_checkpoints(tmp_path):
+    generator, critic = _conditioned_pair(condition_gain=6.0)
+    inputs = [_z(2), tf.constant([2, 1])]
+    clone = WaveGANGenerator.from_config(generator.get_config())
+    clone.set_weights(generator.get_weights())
+    np.testing.assert_allclose(np.asarray(clone(inputs)), np.asarray(generator(inputs)),
+                               rtol=1e-6)
+    x = generator(inputs)
+    critic_clone = WaveGANDiscriminator.from_config(critic.get_config())
+    critic_clone.set_weights(critic.get_weights())
+    for key, value in critic(x).items():
+        np.testing.assert_allclose(np.asarray(critic_clone(x)[key]), np.asarray(value),
+                                   rtol=1e-5, atol=1e-6)
+    assert_checkpoint_restores_every_weight(critic, _conditioned_pair()[1], tmp_path)
+
+
+def test_a_class_conditioned_wavegan_keeps_both_heads_float32_under_bfloat16(float32_policy):
+    precision.set_precision("bfloat16")
+    try:
+        generator, critic = _conditioned_pair()
+        x = generator([_z(2), tf.constant([0, 1])])
+        assert x.dtype == "float32"
+        assert {k: v.dtype for k, v in critic(x).items()} == {"logit": "float32",
+                                                              "classes": "float32"}
+    finally:
+        precision.set_precision("off")

@@ -185,7 +185,7 @@ def _common(recipe) -> dict:
 
 def build_gansynth_generator(recipe) -> GANSynthGenerator:
     return GANSynthGenerator(latent_dim=recipe.latent_dim, name="generator", **_common(recipe),
-                             condition_gain=float(getattr(recipe, "condition_gain", 1.0)))
+                             condition_gain=recipe.condition_gain)
 
 
 def build_gansynth_discriminator(recipe) -> GANSynthDiscriminator:

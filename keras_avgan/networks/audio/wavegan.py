@@ -7,6 +7,11 @@ Discriminator: the mirror image with LeakyReLU(0.2), phase shuffle after the fir
 convolutions, and a linear Dense(1) logit (no sigmoid: it is a WGAN critic by default).
 Batch norm is off in the paper's defaults and is left out.
 
+With `num_classes` > 0 both are class-conditioned as in AC-GAN (Odena et al. 2017): the
+generator takes [z, class ids] and concatenates a scaled one-hot to z before its Dense; the
+critic returns `{"logit": [B, 1], "classes": [B, num_classes]}`, its class head reading the
+same flattened features as its logit.
+
 Under mixed precision everything computes in the global policy's dtype except the
 generator's tanh (and post-filter) and the discriminator's logit, which are float32 so
 samples, losses and the gradient penalty see float32 values.
@@ -17,7 +22,7 @@ import keras
 from keras_avgan.errors import UserError
 from keras_avgan.layers.phase_shuffle import PhaseShuffle
 from keras_avgan.networks.audio.spectrogram_critic import SpectrogramCritic
-from keras_avgan.networks.sequence import CriticSequence, SequenceModel
+from keras_avgan.networks.sequence import CriticSequence, SequenceModel, build_in_order
 
 SLICE_LENS = (16384, 32768, 65536)
 PROJECT_LEN = 16  # time steps after the generator's Dense projection
@@ -51,11 +56,13 @@ class PassThrough(keras.initializers.Initializer):
 
 @keras.saving.register_keras_serializable(package="keras_avgan")
 class WaveGANGenerator(SequenceModel):
-    """z in [-1, 1]^latent_dim -> audio [B, slice_len, channels] in [-1, 1]."""
+    """z in [-1, 1]^latent_dim (and class ids [B] when num_classes > 0) -> audio
+    [B, slice_len, channels] in [-1, 1]."""
 
     def __init__(self, latent_dim: int = 100, slice_len: int = 16384, model_dim: int = 64,
                  channels: int = 1, kernel_len: int = 25, upsample: str = "zeros",
-                 post_filter: bool = False, post_filter_len: int = 512, **kwargs):
+                 post_filter: bool = False, post_filter_len: int = 512, num_classes: int = 0,
+                 condition_gain: float = 1.0, **kwargs):
         super().__init__(**kwargs)
         if upsample not in ("zeros", "nn"):
             raise ValueError(f"upsample must be 'zeros' or 'nn', got {upsample!r}")
@@ -63,8 +70,10 @@ class WaveGANGenerator(SequenceModel):
         self.latent_dim, self.slice_len, self.model_dim = latent_dim, slice_len, model_dim
         self.channels, self.kernel_len, self.upsample = channels, kernel_len, upsample
         self.post_filter, self.post_filter_len = post_filter, post_filter_len
+        self.num_classes, self.condition_gain = num_classes, float(condition_gain)
         self.sample_shape = (slice_len, channels)
-        self.input_spec = keras.InputSpec(shape=(None, latent_dim), name="z")
+        if not num_classes:
+            self.input_spec = keras.InputSpec(shape=(None, latent_dim), name="z")
 
         width = model_dim * dim_mul
         self.project = keras.layers.Dense(PROJECT_LEN * width, name="project")
@@ -86,7 +95,7 @@ class WaveGANGenerator(SequenceModel):
             self.post = keras.layers.Conv1D(channels, post_filter_len, padding="same",
                                             use_bias=False, dtype="float32", name="post_filter",
                                             kernel_initializer=PassThrough())
-        self.build((None, latent_dim))
+        self.build([(None, latent_dim), (None,)] if num_classes else (None, latent_dim))
 
     def _sequence(self):
         """Every layer in call order; build and call both walk it."""
@@ -102,23 +111,45 @@ class WaveGANGenerator(SequenceModel):
             layers.append(self.post)
         return layers
 
+    def build(self, input_shape):
+        batch = (input_shape[0] if self.num_classes else input_shape)[0]
+        super().build((batch, self.latent_dim + self.num_classes))
+
+    def call(self, inputs, training=False):
+        if self.num_classes:
+            z, label = inputs
+            one_hot = keras.ops.one_hot(keras.ops.cast(label, "int32"), self.num_classes,
+                                        dtype=z.dtype) * self.condition_gain
+            inputs = keras.ops.concatenate([z, one_hot], axis=-1)
+        return super().call(inputs, training=training)
+
+    def compute_output_shape(self, input_shape):
+        batch = (tuple(input_shape[0]) if self.num_classes else tuple(input_shape))[0]
+        return (batch, *self.sample_shape)
+
     def get_config(self):
         return {**super().get_config(), "latent_dim": self.latent_dim,
                 "slice_len": self.slice_len, "model_dim": self.model_dim,
                 "channels": self.channels, "kernel_len": self.kernel_len,
                 "upsample": self.upsample, "post_filter": self.post_filter,
-                "post_filter_len": self.post_filter_len}
+                "post_filter_len": self.post_filter_len, "num_classes": self.num_classes,
+                "condition_gain": self.condition_gain}
 
 
 @keras.saving.register_keras_serializable(package="keras_avgan")
 class WaveGANDiscriminator(CriticSequence):
-    """Audio [B, slice_len, channels] -> one float32 logit per example (linear)."""
+    """Audio [B, slice_len, channels] -> one float32 logit per example (linear), and with
+    num_classes > 0 a dict of that logit and float32 class logits."""
 
     def __init__(self, slice_len: int = 16384, model_dim: int = 64, channels: int = 1,
                  kernel_len: int = 25, phase_shuffle: int = 2, seed: int | None = None,
-                 minibatch_stddev: int = 0, spectral_branch: bool = False, **kwargs):
+                 minibatch_stddev: int = 0, spectral_branch: bool = False,
+                 num_classes: int = 0, **kwargs):
         super().__init__(**kwargs)
-        self.spectral_branch = spectral_branch
+        self.spectral_branch, self.num_classes = spectral_branch, num_classes
+        if num_classes:
+            self.class_logits = keras.layers.Dense(num_classes, dtype="float32",
+                                                   name="class_logits")
         if spectral_branch:
             self.spectral = SpectrogramCritic(model_dim, minibatch_stddev=minibatch_stddev,
                                               name="spectral")
@@ -155,18 +186,32 @@ class WaveGANDiscriminator(CriticSequence):
                 "model_dim": self.model_dim, "channels": self.channels,
                 "kernel_len": self.kernel_len, "phase_shuffle": self.phase_shuffle,
                 "seed": self.seed, "minibatch_stddev": self.minibatch_stddev,
-                "spectral_branch": self.spectral_branch}
+                "spectral_branch": self.spectral_branch, "num_classes": self.num_classes}
 
     def build(self, input_shape):
-        super().build(input_shape)
+        features = build_in_order(self._sequence()[:-1], input_shape)
+        self.logit.build(features)
+        if self.num_classes:
+            self.class_logits.build(features)
         if self.spectral_branch:
             self.spectral.build(input_shape)
+        self.built = True
 
     def call(self, inputs, training=False):
-        logit = super().call(inputs, training=training)
+        features = inputs
+        for layer in self._sequence()[:-1]:  # all but the logit
+            features = layer(features, training=training)
+        logit = self.logit(features)
         if self.spectral_branch:
             logit = logit + self.spectral(inputs)
+        if self.num_classes:
+            return {"logit": logit, "classes": self.class_logits(features)}
         return logit
+
+    def compute_output_shape(self, input_shape):
+        logit = (input_shape[0], 1)
+        return {"logit": logit, "classes": (input_shape[0], self.num_classes)} \
+            if self.num_classes else logit
 
 
 def _check_slice_len(recipe) -> None:
@@ -175,13 +220,22 @@ def _check_slice_len(recipe) -> None:
                         "use --set slice_len=16384 (or 32768, 65536)")
 
 
+def _classes(recipe) -> int:
+    """0 (unconditional), else the class count: fit takes it from the data before building;
+    a recipe that has not seen data yet builds with 2 (shapes only, e.g. `show --summary`)."""
+    if recipe.conditioning != "class":
+        return 0
+    return recipe.num_classes or 2
+
+
 def build_generator(recipe) -> WaveGANGenerator:
     _check_slice_len(recipe)
     return WaveGANGenerator(
         latent_dim=recipe.latent_dim, slice_len=recipe.slice_len,
         model_dim=recipe.g_model_dim or recipe.model_dim,
         channels=recipe.channels, kernel_len=recipe.kernel_len, upsample=recipe.upsample,
-        post_filter=recipe.post_filter, name="generator",
+        post_filter=recipe.post_filter, num_classes=_classes(recipe),
+        condition_gain=recipe.condition_gain, name="generator",
     )
 
 
@@ -191,5 +245,5 @@ def build_discriminator(recipe) -> WaveGANDiscriminator:
         slice_len=recipe.slice_len, model_dim=recipe.model_dim, channels=recipe.channels,
         kernel_len=recipe.kernel_len, phase_shuffle=recipe.phase_shuffle,
         minibatch_stddev=recipe.minibatch_stddev, spectral_branch=recipe.spectral_branch,
-        name="discriminator",
+        num_classes=_classes(recipe), name="discriminator",
     )
