@@ -93,10 +93,11 @@ def test_pixel_norm_gives_unit_rms_per_position_and_survives_float16():
 
 def test_builders_are_registered_and_read_the_recipe():
     recipe = types.SimpleNamespace(latent_dim=8, model_dim=2, num_classes=5, spec_height=32,
-                                   spec_width=64, spec_channels=2)
+                                   spec_width=64, spec_channels=2, condition_gain=16.0)
     g = networks.get_generator_builder("gansynth_generator")(recipe)
     d = networks.get_discriminator_builder("gansynth_discriminator")(recipe)
     assert (g.latent_dim, g.num_classes, g.sample_shape) == (8, 5, (32, 64, 2))
+    assert g.condition_gain == 16.0
     assert d.compute_output_shape((None, 32, 64, 2)) == {"logit": (None, 1),
                                                          "classes": (None, 5)}
 
