@@ -71,6 +71,7 @@ def cmd_data_check(args) -> None:
     from pathlib import Path
 
     from keras_avgan import modalities
+    from pipelines import paired
     from pipelines.errors import DataError
 
     recipe = _resolve_recipe(args) if args.recipe else None
@@ -81,6 +82,9 @@ def cmd_data_check(args) -> None:
     if recipe is not None:
         print(modalities.for_recipe(recipe).describe(path, recipe))
         return
+    if path.is_file() and paired.looks_paired(path):
+        print(paired.describe_pairs(paired.scan_pairs(path)))
+        return
     present = [m for m in modalities.MODALITIES.values() if m.find_files(path)]
     if not present:
         raise DataError(f"{args.path}: no audio or image files found (searched recursively "
@@ -88,6 +92,8 @@ def cmd_data_check(args) -> None:
                                             modalities.MODALITIES.values()) + ")")
     for modality in present:
         print(modality.describe(path))
+    if paired.looks_paired(path):
+        print(paired.describe_pairs(paired.scan_pairs(path)))
 
 
 def cmd_fit(args) -> None:

@@ -54,7 +54,7 @@ def all_slices(x, n, pad_short=True):
     return tf.reshape(x[:count * n], [count, n, tf.shape(x)[1]])
 
 
-def _decoder(sample_rate, any_in_graph, any_python):
+def clip_decoder(sample_rate, any_in_graph, any_python):
     """(path, in_graph) -> float32 [samples, 1], choosing the in-graph or Python route; the
     Python route (decode_file) reads by content, soundfile first, PyAV after, as the scan did,
     so the iterator's elements (and checkpoints) stay (path, in_graph, label)."""
@@ -101,7 +101,7 @@ def audio_dataset(files, *, sample_rate, slice_len, slice_mode="random", pad_sho
     check_recipe_fit(None, sample_rate, slice_len)
     files, ids = _usable_files(files, labels, sample_rate, slice_len, pad_short)
     fast = [bool(f.in_graph and f.sample_rate == sample_rate) for f in files]
-    decode = _decoder(sample_rate, any(fast), not all(fast))
+    decode = clip_decoder(sample_rate, any(fast), not all(fast))
     seed = int(seed) % (2 ** 31)
 
     ds = tf.data.Dataset.from_tensor_slices(

@@ -176,7 +176,11 @@ def _short(err: Exception, path: str = "") -> str:
 
 def scan_audio(path, sample_rate=None, slice_len=None) -> AudioScan:
     """Open every audio file under `path`, sorting it into usable files and (path, reason)."""
-    files = list_audio_files(path)
+    return check_audio_files(list_audio_files(path), sample_rate, slice_len)
+
+
+def check_audio_files(files, sample_rate=None, slice_len=None) -> AudioScan:
+    """`scan_audio` for a list of paths."""
     scan = AudioScan(sample_rate=sample_rate, slice_len=slice_len)
     if not files:
         return scan

@@ -80,7 +80,7 @@ def _to_rgb(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("RGB"), np.float32) / 255.0  # CMYK, L, P, 1, YCbCr, ...
 
 
-def _decoder(size, any_in_graph, any_pillow):
+def picture_decoder(size, any_in_graph, any_pillow):
     """(path, in_graph) -> float32 [size, size, 3], choosing the in-graph or Pillow route."""
     def pillow(path):
         out = tf.numpy_function(load_image, [path, size], tf.float32, stateful=False)
@@ -106,7 +106,7 @@ def image_dataset(files, *, size, batch_size, seed, shuffle=True, repeat=True, l
     if len(ids) != len(files):
         raise DataError(f"labels: {len(ids)} ids for {len(files)} files; pass one id per file")
     fast = [bool(f.in_graph) for f in files]
-    decode = _decoder(int(size), any(fast), not all(fast))
+    decode = picture_decoder(int(size), any(fast), not all(fast))
 
     ds = tf.data.Dataset.from_tensor_slices(
         ([f.path for f in files], fast, np.asarray(ids, np.int32)))

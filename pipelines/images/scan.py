@@ -148,7 +148,11 @@ def _short(err: Exception) -> str:
 def scan_images(path) -> ImageScan:
     """Open and fully decode every image under `path`, sorting it into usable files and
     (path, reason): a file that passes cannot fail later, in the middle of training."""
-    files = list_image_files(path)
+    return check_image_files(list_image_files(path))
+
+
+def check_image_files(files) -> ImageScan:
+    """`scan_images` for a list of paths."""
     scan = ImageScan()
     if not files:
         return scan
