@@ -3,12 +3,12 @@
 import os
 from pathlib import Path
 
-from pipelines.demo import digits, faces, notes
+from pipelines.demo import digits, faces, notes, talking
 from pipelines.demo.build import built_kind
 from pipelines.errors import DataError
 
 DEMO_KINDS = {"notes": notes.build_notes, "digits": digits.build_digits,
-              "faces": faces.build_faces}
+              "faces": faces.build_faces, "talking": talking.build_talking}
 
 
 def demo_root() -> Path:
