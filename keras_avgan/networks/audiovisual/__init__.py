@@ -1,0 +1,1 @@
+"""Networks that see a face and a sound."""
