@@ -4,7 +4,8 @@
     <out>/<identity>/<stem>.png   the face seen at that second, RGB, size x size
     <out>/manifest.csv            audio,image,identity,source,time_s,crop (paths relative to out)
 
-A stem is `<video>_t<ms>` (the frame's time in milliseconds), `<video>_t<ms>_c<k>` for the
+`time_s` is the frame's time from the start of the video (reading.py says which frame).
+A stem is `<video>_t<ms>` (that time in milliseconds), `<video>_t<ms>_c<k>` for the
 k-th random crop of its audio; `crop` is 0 for the centred window and 1..K for the crops.
 Every file is written under a hidden temporary name and renamed when complete, and the
 manifest (rewritten the same way) lists only finished videos, so an interrupted run leaves
@@ -145,7 +146,6 @@ def _one_video(source, identity, manifest, cropper, crops, spread, seed) -> Vide
     result.frames, result.duration = len(video.frames), video.duration
     stem = manifest.claim(identity, _safe(Path(source).stem) or "video", source)
     folder = manifest.out / identity
-    folder.mkdir(exist_ok=True)
     rng_key = zlib.crc32(os.path.abspath(source).encode())  # crops stay put whatever the order
     rows = []
     for number, (when, face) in enumerate(video.frames):
@@ -164,6 +164,7 @@ def _one_video(source, identity, manifest, cropper, crops, spread, seed) -> Vide
             result.no_audio.append(round(when, 3))
             continue
         base = f"{stem}_t{int(round(when * 1000)):07d}"
+        folder.mkdir(exist_ok=True)  # here: a video without a face leaves no empty folder
         _write_png(folder / f"{base}.png", face)
         for k, start in enumerate(starts, start=1 if crops else 0):
             name = f"{base}_c{k}" if crops else base

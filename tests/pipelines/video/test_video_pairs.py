@@ -31,6 +31,12 @@ def videos(tmp_path_factory):
         "mov_30": encode(root / "id05" / "talk.mov", face_frames(3, person=5), fps=30,
                          time_base=Fraction(1, 12800), audio_rate=48000, layout="mono"),
         "blank": encode(root / "nobody" / "wall.mp4", blank_frames(3)),
+        # AVI stamps frames by number (time base 1/fps); uncompressed sound at 22.05 kHz
+        "avi_25": encode(root / "id05" / "old.avi", face_frames(3, person=5, seed=2),
+                         time_base=Fraction(1, 25), video_codec="mpeg4",
+                         audio_codec="pcm_s16le", audio_rate=22050, layout="mono"),
+        "mkv_30": encode(root / "id05" / "clip.mkv", face_frames(3, person=5, seed=3), fps=30,
+                         time_base=Fraction(1, 1000)),
     }
     if WEBM:
         made["webm_30"] = encode(root / "id03" / "other.webm", face_frames(3, seed=1), fps=30,
@@ -79,6 +85,7 @@ def test_layout_manifest_and_file_formats(written, videos):
             assert (image.mode, image.size) == ("RGB", (128, 128))
     assert not list(out.rglob(".*"))  # no temporary file left
     assert summary.videos_read == len(videos[1]) and summary.skipped == []
+    assert {source for source, _ in summary.faceless} == {str(videos[1]["blank"])}
     assert [index for index, _, _ in calls] == list(range(len(videos[1])))
     assert all(total == len(videos[1]) for _, total, _ in calls)
     assert "pairs from" in video.progress_line(*calls[0]) and "pairs from" in \
@@ -88,6 +95,8 @@ def test_layout_manifest_and_file_formats(written, videos):
 @pytest.mark.parametrize("name,times", [
     ("mp4_25", [0.52, 1.52, 2.52, 3.52]),  # 0.5 s falls between frames 12 and 13 at 25 fps
     ("mov_30", [0.5, 1.5, 2.5]),  # time base 1/12800
+    ("avi_25", [0.52, 1.52, 2.52]),
+    ("mkv_30", [0.5, 1.5, 2.5]),
     pytest.param("webm_30", [0.5, 1.5, 2.5],
                  marks=pytest.mark.skipif(not WEBM, reason="no VP9 / Opus encoder")),
 ])
@@ -134,7 +143,7 @@ def test_a_blank_video_gives_no_pair_and_names_its_frames(written, videos):
     assert _rows_of(out, blank) == []
     assert [(s, t) for s, t in summary.faceless if s == blank] == \
         [(blank, 0.52), (blank, 1.52), (blank, 2.52)]
-    assert not (out / "nobody").exists() or not list((out / "nobody").iterdir())
+    assert not (out / "nobody").exists()
 
 
 def test_unusable_videos_are_skipped_and_named(videos, tmp_path):
@@ -213,3 +222,28 @@ def test_bad_arguments_and_missing_input(tmp_path):
         video.video_pairs(tmp_path / "missing", tmp_path / "out")
     with pytest.raises(DataError, match="crops"):
         video.video_pairs(tmp_path, tmp_path / "out", crops=-1)
+
+
+def test_same_names_in_two_folders_do_not_overwrite(videos, tmp_path):
+    data = videos[1]["mov_30"].read_bytes()
+    for place in ("a", "b"):
+        (tmp_path / place / "id05").mkdir(parents=True)
+        (tmp_path / place / "id05" / "talk.mov").write_bytes(data)
+    summary = video.video_pairs(tmp_path, tmp_path / "out")
+    rows = _manifest(tmp_path / "out")
+    assert summary.pairs == len(rows) == 6 == len({r["audio"] for r in rows})
+    assert len(list((tmp_path / "out" / "id05").glob("*.png"))) == 6
+
+
+def test_an_interrupted_run_lists_only_finished_videos(videos, tmp_path):
+    root, _ = videos
+
+    def stop(index, total, result):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        video.video_pairs(root, tmp_path / "out", progress=stop)
+    rows = _manifest(tmp_path / "out")
+    assert len({r["source"] for r in rows}) == 1 and rows
+    assert all((tmp_path / "out" / r["audio"]).is_file() for r in rows)
+    assert not list((tmp_path / "out").rglob(".*"))
