@@ -202,10 +202,10 @@ class GAN(keras.Model):
         return loss / tf.distribute.get_strategy().num_replicas_in_sync
 
     def _critique(self, real, fake, conditions, real_out, fake_out):
-        critic = lambda x: self.layout.critic_call(  # noqa: E731
-            self.discriminator, x, conditions, True)["logit"]
-        return terms_lib.Critique(real, fake, conditions, real_out, fake_out, critic,
-                                  self.seed_generator)
+        outputs = lambda x: self.layout.critic_call(  # noqa: E731
+            self.discriminator, x, conditions, True)
+        return terms_lib.Critique(real, fake, conditions, real_out, fake_out,
+                                  lambda x: outputs(x)["logit"], self.seed_generator, outputs)
 
     def _discriminator_step(self, real, conditions):
         batch = keras.ops.shape(tf.nest.flatten(real)[0])[0]

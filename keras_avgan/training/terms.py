@@ -29,6 +29,7 @@ class Critique:
     fake_out: dict
     critic: Callable  # x -> the critic's logit, in training mode, under the same conditions
     seed_generator: Any
+    critic_outputs: Callable | None = None  # x -> all the critic's outputs (a dict), likewise
 
 
 class LossTerm:
@@ -149,7 +150,60 @@ class AuxiliaryClassifier(LossTerm):
         return {"condition": self.condition, "weight": self.weight, "on_fakes": self.on_fakes}
 
 
-TERMS = {cls.name: cls for cls in (GradientPenalty, R1Penalty, Drift, AuxiliaryClassifier)}
+def _output(x, name: str):
+    """One output of a multi-output generator's dict (`name`), or the tensor itself."""
+    return x[name] if isinstance(x, dict) else x
+
+
+class L1Reconstruction(LossTerm):
+    """weight * E|G(c) - x|: what the generator made from a pair's condition against the
+    pair's own real example (Wav2Pix: the face from a speech clip against the face of that
+    clip, weight 50). `output` picks one output of a multi-output generator."""
+
+    name = "l1_reconstruction"
+    g_metrics = ("l1",)
+
+    def __init__(self, weight: float = 50.0, output: str = ""):
+        self.weight, self.output = float(weight), output
+
+    def on_generator(self, c: Critique):
+        fake = keras.ops.cast(_output(c.fake, self.output), "float32")
+        real = keras.ops.cast(_output(c.real, self.output), "float32")
+        l1 = _mean(keras.ops.abs(fake - real))
+        return self.weight * l1, {"l1": l1}
+
+    def get_config(self):
+        return {"weight": self.weight, "output": self.output}
+
+
+class FeatureMatching(LossTerm):
+    """Feature matching (Salimans et al. 2016) as Wav2Pix adds it, weight 100: the mean
+    squared difference between the batch means of the critic's `features` on generated and
+    on real examples; the real side is a target, not trained through."""
+
+    name = "feature_matching"
+    g_metrics = ("feature_matching",)
+
+    def __init__(self, weight: float = 100.0, features: str = "features"):
+        self.weight, self.features = float(weight), features
+
+    def on_generator(self, c: Critique):
+        if c.critic_outputs is None or self.features not in c.fake_out:
+            raise ValueError(f"feature matching needs a critic that returns "
+                             f"'{self.features}' beside its logit")
+        fake = keras.ops.cast(c.fake_out[self.features], "float32")
+        real = keras.ops.stop_gradient(
+            keras.ops.cast(c.critic_outputs(c.real)[self.features], "float32"))
+        gap = keras.ops.mean(fake, axis=0) - keras.ops.mean(real, axis=0)
+        matching = _mean(keras.ops.square(gap))
+        return self.weight * matching, {"feature_matching": matching}
+
+    def get_config(self):
+        return {"weight": self.weight, "features": self.features}
+
+
+TERMS = {cls.name: cls for cls in (GradientPenalty, R1Penalty, Drift, AuxiliaryClassifier,
+                                   L1Reconstruction, FeatureMatching)}
 
 
 def serialize(term: LossTerm) -> dict:

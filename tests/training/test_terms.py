@@ -64,3 +64,43 @@ def test_terms_round_trip_through_their_configs():
                  terms.AuxiliaryClassifier("identity", 1.5, True)):
         again = terms.deserialize(terms.serialize(term))
         assert type(again) is type(term) and again.get_config() == term.get_config()
+
+
+def test_l1_reconstruction_is_the_mean_absolute_gap_to_the_pairs_own_example():
+    made = {"image": np.array([[1.0, 2.0]], np.float32), "audio": np.zeros((1, 3), np.float32)}
+    pair = {"image": np.array([[0.0, 4.0]], np.float32), "audio": np.ones((1, 3), np.float32)}
+    c = terms.Critique(real=pair, fake=made, conditions={}, real_out=None,
+                       fake_out={"logit": np.zeros((1, 1), np.float32)}, critic=None,
+                       seed_generator=None)
+    share, values = terms.L1Reconstruction(50.0, output="image").on_generator(c)
+    assert float(values["l1"]) == pytest.approx(1.5) and float(share) == pytest.approx(75.0)
+    assert float(terms.L1Reconstruction(1.0, output="audio").on_generator(c)[0]) == 1.0
+
+
+def test_feature_matching_compares_batch_means_and_holds_the_real_side_fixed():
+    import tensorflow as tf
+
+    real_features = tf.Variable([[0.0, 0.0], [0.0, 2.0]])  # batch mean [0, 1]
+    fake_features = tf.Variable([[1.0, 1.0], [3.0, 3.0]])  # batch mean [2, 2]
+    with tf.GradientTape(persistent=True) as tape:
+        c = terms.Critique(real=np.zeros((2, 1), np.float32), fake=None, conditions={},
+                           real_out=None, fake_out={"logit": None, "features": fake_features},
+                           critic=None, seed_generator=None,
+                           critic_outputs=lambda x: {"features": real_features * 1.0})
+        share, values = terms.FeatureMatching(100.0).on_generator(c)
+    assert float(values["feature_matching"]) == pytest.approx((2.0 ** 2 + 1.0 ** 2) / 2)
+    assert float(share) == pytest.approx(250.0)
+    assert tape.gradient(share, real_features) is None  # a target, not trained through
+    np.testing.assert_allclose(tape.gradient(share, fake_features).numpy(),
+                               # d/d fake = 100 * 2 * gap / (2 features x 2 rows)
+                               [[100.0, 50.0], [100.0, 50.0]])
+    with pytest.raises(ValueError, match="returns 'features'"):
+        terms.FeatureMatching().on_generator(terms.Critique(
+            real=None, fake=None, conditions={}, real_out=None, fake_out={"logit": None},
+            critic=None, seed_generator=None))
+
+
+def test_every_term_round_trips_through_its_config():
+    for term in (terms.L1Reconstruction(5.0, output="image"), terms.FeatureMatching(3.0)):
+        again = terms.deserialize(terms.serialize(term))
+        assert type(again) is type(term) and again.get_config() == term.get_config()
