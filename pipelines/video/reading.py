@@ -60,9 +60,9 @@ def read_video(path: str, keep) -> VideoRead:
         # every time is counted from the container's start, as a player shows it
         origin = (Fraction(container.start_time, av.time_base)
                   if container.start_time is not None else Fraction(0))
-        sampler = _FrameSampler(origin, keep, video.average_rate or video.guessed_rate)
-        sound = _Sound(origin)
-        sampler.base, sound.base = video.time_base, audio.time_base  # if a frame has none
+        sampler = _FrameSampler(origin, video.time_base, keep,
+                                video.average_rate or video.guessed_rate)
+        sound = _Sound(origin, audio.time_base)
         try:
             for packet in container.demux(video, audio):  # the last packets flush
                 for frame in packet.decode():
@@ -91,8 +91,8 @@ def _message(err) -> str:
 
 
 class _FrameSampler:
-    def __init__(self, origin: Fraction, keep, rate):
-        self.origin, self.keep = origin, keep
+    def __init__(self, origin: Fraction, base, keep, rate):
+        self.origin, self.base, self.keep = origin, base, keep  # base: if a frame has none
         self.period = 1 / Fraction(rate or 25)
         self.target = Fraction(1, 2)
         self.kept, self.count, self.last = [], 0, Fraction(0)
@@ -113,10 +113,11 @@ class _FrameSampler:
 
 class _Sound:
     """Audio frames resampled to RATE as they decode; their channels are averaged (as the
-    audio pipelines mix to mono), and the first frame's time places the samples."""
+    audio pipelines mix to mono). The first frame's time places the samples, which are taken
+    as contiguous from there on (a gap in the timestamps is not filled with silence)."""
 
-    def __init__(self, origin: Fraction):
-        self.origin, self.start = origin, None
+    def __init__(self, origin: Fraction, base):
+        self.origin, self.base, self.start = origin, base, None
         self.resampler, self.blocks = None, []
 
     def add(self, frame) -> None:
