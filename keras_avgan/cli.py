@@ -67,6 +67,17 @@ def cmd_data_demo(args) -> None:
     print(f"demo dataset '{args.kind}' ready in {path}")
 
 
+def cmd_data_video(args) -> None:
+    from pipelines import video
+
+    def progress(index, total, result):
+        print(video.progress_line(index, total, result), flush=True)
+
+    summary = video.video_pairs(args.path, args.out, identity=args.identity, size=args.size,
+                                crops=args.crops, seed=args.seed, progress=progress)
+    print(video.describe(summary))
+
+
 def cmd_data_check(args) -> None:
     from pathlib import Path
 
@@ -193,13 +204,24 @@ def build_parser() -> argparse.ArgumentParser:
     data = sub.add_parser("data", help="demo datasets and data checks")
     data_sub = data.add_subparsers(dest="data_command", required=True)
     demo = data_sub.add_parser("demo", help="build a demo dataset (no download)")
-    demo.add_argument("kind", help="notes | faces | digits (digits needs espeak-ng)")
+    demo.add_argument("kind", help="notes | faces | talking | digits (digits needs espeak-ng)")
     demo.add_argument("--out", help="folder to write (default: the cache --data demo reads)")
     demo.set_defaults(func=cmd_data_demo)
     check = data_sub.add_parser("check", help="diagnose a data folder or CSV")
     check.add_argument("path")
     _add_recipe_flags(check, required=False)
     check.set_defaults(func=cmd_data_check)
+    vid = data_sub.add_parser("video", help="videos -> face/speech pairs (one per second)")
+    vid.add_argument("path", help="a video, a folder of videos, or a CSV with a path column")
+    vid.add_argument("--out", required=True, help="folder to write the pairs into")
+    vid.add_argument("--identity", help="identity of every face (default: each video's "
+                                        "parent folder name)")
+    vid.add_argument("--size", type=int, default=128, help="face picture side in pixels")
+    vid.add_argument("--crops", type=int, default=0, metavar="K",
+                     help="K random one-second crops of the audio around each face frame "
+                          "instead of the centred second")
+    vid.add_argument("--seed", type=int, default=0, help="draws the crops")
+    vid.set_defaults(func=cmd_data_video)
 
     fit = sub.add_parser("fit", help="train a recipe (re-run to resume)")
     _add_recipe_flags(fit)

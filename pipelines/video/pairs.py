@@ -2,7 +2,7 @@
 
     <out>/<identity>/<stem>.wav   one second, 16-bit PCM, 16 kHz mono
     <out>/<identity>/<stem>.png   the face seen at that second, RGB, size x size
-    <out>/manifest.csv            audio,image,identity,source,time_s,crop (paths relative to out)
+    <out>/pairs.csv               audio,image,identity,source,time_s,crop (paths relative to out)
 
 `time_s` is the frame's time from the start of the video (reading.py says which frame).
 A stem is `<video>_t<ms>` (that time in milliseconds), `<video>_t<ms>_c<k>` for the
@@ -27,12 +27,13 @@ from PIL import Image
 
 from pipelines.errors import DataError
 from pipelines.listing import list_files
+from pipelines.paired.scan import PAIRS_FILE
 from pipelines.video import windows
 from pipelines.video.faces import FaceCropper
 from pipelines.video.reading import RATE, Unusable, read_video
 
 VIDEO_EXTENSIONS = (".mp4", ".mkv", ".webm", ".mov", ".avi")
-MANIFEST = "manifest.csv"
+MANIFEST = PAIRS_FILE  # the pair list pipelines.paired reads: the crops share one picture
 COLUMNS = ("audio", "image", "identity", "source", "time_s", "crop")
 MANIFEST_EVERY = 5.0  # seconds between rewrites of the manifest during a run (and at the end)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -199,7 +200,7 @@ def _write_png(path: Path, rgb: np.ndarray) -> None:
 
 
 class _Manifest:
-    """The rows of manifest.csv: those of an earlier run for videos not read again, then the
+    """The rows of pairs.csv: those of an earlier run for videos not read again, then the
     rows of each video read. Files of a re-read video that it no longer yields are removed."""
 
     def __init__(self, out: Path, sources: list[str]):
