@@ -131,6 +131,16 @@ LOSSES = {
 }
 
 
+# The critic's loss on fakes alone, per loss: what a real example shown as a fake pair
+# (a mismatched pair, GAN-CLS) adds to it.
+FAKE_HALVES = {
+    "wgan-gp": lambda logits: _mean(logits),
+    "dcgan": lambda logits: _mean(keras.ops.softplus(keras.ops.cast(logits, "float32"))),
+    "lsgan": lambda logits: _mean(keras.ops.square(keras.ops.cast(logits, "float32"))),
+    "hinge": lambda logits: _mean(keras.ops.relu(1.0 + keras.ops.cast(logits, "float32"))),
+}
+
+
 def get_loss(name: str) -> GANLoss:
     try:
         return LOSSES[name]

@@ -202,8 +202,30 @@ class FeatureMatching(LossTerm):
         return {"weight": self.weight, "features": self.features}
 
 
+class MismatchedPair(LossTerm):
+    """GAN-CLS (Reed et al. 2016), as Wav2Pix trains its critic: a real example shown with
+    another pair's condition is a fake pair, so the critic judges agreement and not only
+    realism. Adds weight * the fake half of the critic's `loss` on the mismatched example,
+    which the scheme passes in conditions[`key`] (Wav2Pix: a face of another identity)."""
+
+    name = "mismatched_pair"
+    d_metrics = ("mismatched",)
+
+    def __init__(self, weight: float = 1.0, loss: str = "lsgan", key: str = "mismatched_image"):
+        if loss not in losses.FAKE_HALVES:
+            raise ValueError(f"unknown loss {loss!r}; valid: {', '.join(losses.FAKE_HALVES)}")
+        self.weight, self.loss, self.key = float(weight), loss, key
+
+    def on_discriminator(self, c: Critique):
+        value = losses.FAKE_HALVES[self.loss](c.critic(c.conditions[self.key]))
+        return self.weight * value, {"mismatched": value}
+
+    def get_config(self):
+        return {"weight": self.weight, "loss": self.loss, "key": self.key}
+
+
 TERMS = {cls.name: cls for cls in (GradientPenalty, R1Penalty, Drift, AuxiliaryClassifier,
-                                   L1Reconstruction, FeatureMatching)}
+                                   L1Reconstruction, FeatureMatching, MismatchedPair)}
 
 
 def serialize(term: LossTerm) -> dict:

@@ -100,7 +100,25 @@ def test_feature_matching_compares_batch_means_and_holds_the_real_side_fixed():
             critic=None, seed_generator=None))
 
 
+@pytest.mark.parametrize("loss, expected", [
+    ("lsgan", (0.25 + 4.0) / 2),  # E[D(x_w)^2]: the fake target 0
+    ("hinge", (1.5 + 3.0) / 2),  # E[relu(1 + D(x_w))]
+    ("wgan-gp", (0.5 + 2.0) / 2),  # E[D(x_w)]
+    ("dcgan", (np.log1p(np.exp(0.5)) + np.log1p(np.exp(2.0))) / 2),  # E[softplus(D(x_w))]
+])
+def test_a_mismatched_pair_is_judged_as_a_fake_by_the_critics_own_loss(loss, expected):
+    wrong = np.array([[0.5], [2.0]], np.float32)
+    c = critique(conditions={"mismatched_image": wrong})
+    c.critic = lambda x: x  # the logit is the example itself
+    share, values = terms.MismatchedPair(2.0, loss=loss).on_discriminator(c)
+    assert float(values["mismatched"]) == pytest.approx(expected, rel=1e-5)
+    assert float(share) == pytest.approx(2.0 * expected, rel=1e-5)
+    with pytest.raises(ValueError, match="unknown loss"):
+        terms.MismatchedPair(loss="wgan")
+
+
 def test_every_term_round_trips_through_its_config():
-    for term in (terms.L1Reconstruction(5.0, output="image"), terms.FeatureMatching(3.0)):
+    for term in (terms.L1Reconstruction(5.0, output="image"), terms.FeatureMatching(3.0),
+                 terms.MismatchedPair(0.5, loss="hinge", key="other")):
         again = terms.deserialize(terms.serialize(term))
         assert type(again) is type(term) and again.get_config() == term.get_config()
