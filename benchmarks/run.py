@@ -183,9 +183,12 @@ def main() -> int:
            {"DCGAN train step": _run("dcgan", "step", args.steps),
             "image_dataset": _run("images", "image_dataset", args.steps),
             "naive PIL loop": _run("images", "naive", args.steps)}, "images_per_second")
-    print()
-    subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "demo_faces.py")],
-                   check=True)
+    # The demo builders and the video reader, each timed (and the talking demo's identity
+    # judged from the voice alone and the face alone) by its own script.
+    for script in ("demo_faces.py", "demo_talking.py", "video_pairs.py"):
+        print()
+        subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), script)],
+                       check=True)
     return 0
 
 
