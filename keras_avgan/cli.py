@@ -56,8 +56,18 @@ def cmd_show(args) -> None:
 
         gan = build_gan(recipe)
         gan.build_all()
-        print(f"generator parameters: {gan.generator.count_params()}")
-        print(f"discriminator parameters: {gan.discriminator.count_params()}")
+        for role, network in (("generator", gan.generator),
+                              ("discriminator", gan.discriminator)):
+            print(f"{role} parameters: {network.count_params()}{_trainable_note(network)}")
+
+
+def _trainable_note(network) -> str:
+    """Papers count trainable weights; batch-norm statistics and spectral norm's vectors
+    are weights too in Keras: both are said when they differ."""
+    import numpy as np
+
+    trainable = sum(int(np.prod(w.shape)) for w in network.trainable_weights)
+    return "" if trainable == network.count_params() else f" ({trainable} trainable)"
 
 
 def cmd_data_demo(args) -> None:
@@ -101,10 +111,8 @@ def cmd_data_check(args) -> None:
         raise DataError(f"{args.path}: no audio or image files found (searched recursively "
                         "for " + "; ".join(m.extensions_text for m in
                                             modalities.MODALITIES.values()) + ")")
-    for modality in present:
+    for modality in present:  # pairs too, when sounds and pictures in it are paired
         print(modality.describe(path))
-    if paired.looks_paired(path):
-        print(paired.describe_pairs(paired.scan_pairs(path)))
 
 
 def cmd_fit(args) -> None:
@@ -123,7 +131,7 @@ def cmd_generate(args) -> None:
 
     result = generate(args.run_dir, n=args.n, seed=args.seed, out=args.out,
                       interpolate=args.interpolate, cond=parse_conditions(args.cond),
-                      sweep=args.sweep)
+                      sweep=args.sweep, speech=args.speech)
     print(f"generated {len(result.files)} files from the {result.checkpoint}")
     print(f"files: {result.files[0].parent}")
     print(f"overview: {result.overview}")
@@ -248,6 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="K latents from --seed's to --seed+1's")
     gen.add_argument("--cond", nargs="+", action="extend", metavar="NAME=VALUE[,VALUE...]",
                      help="conditional runs: the class of every sample, e.g. pitch=60")
+    gen.add_argument("--speech", nargs="+", metavar="FILE",
+                     help="wav2pix: a face from each of these speech files")
     gen.add_argument("--sweep", action="store_true",
                      help="conditional runs: each of the -n latents in every class")
     gen.set_defaults(func=cmd_generate)

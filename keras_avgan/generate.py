@@ -20,7 +20,8 @@ class GenerateResult:
 
 
 def generate(run_dir: str | Path, n: int = 16, seed: int = 0, out: str | Path | None = None,
-             interpolate: int = 0, cond=None, sweep: bool = False) -> GenerateResult:
+             interpolate: int = 0, cond=None, sweep: bool = False,
+             speech=None) -> GenerateResult:
     """`n` samples for `seed`; with `interpolate=K`, K steps from the first latent of `seed`
     to the first latent of `seed + 1` (the first file each of those seeds generates).
 
@@ -35,6 +36,9 @@ def generate(run_dir: str | Path, n: int = 16, seed: int = 0, out: str | Path | 
     if sweep and interpolate:
         raise UserError("--sweep and --interpolate do not combine; pick one")
     recipe, sampler, which = load_sampler(run_dir)
+    modality = modalities.for_recipe(recipe)
+    if modality.input_files or speech:
+        return _from_files(run_dir, recipe, sampler, which, modality, speech, out)
     asked = _asked_ids(sampler.conditions, cond or {}, sweep)
     if interpolate:
         start, end = (latents.sample_latents(1, recipe.latent_dim, recipe.latent_dist, s)[0]
@@ -57,6 +61,23 @@ def generate(run_dir: str | Path, n: int = 16, seed: int = 0, out: str | Path | 
     out_dir = Path(out) if out else Path(run_dir) / "generated"
     titles = conditions.titles(sampler.conditions, made.ids)
     written = modalities.for_recipe(recipe).write(made, recipe, out_dir, prefix, titles)
+    return GenerateResult(files=written.pop("files"), overview=written.pop("overview"),
+                          checkpoint=which, figures=written)
+
+
+def _from_files(run_dir, recipe, sampler, which, modality, paths, out) -> GenerateResult:
+    """One example per input file (Wav2Pix: a face per speech clip), named after the file."""
+    flag = modality.input_files
+    if not flag:
+        raise UserError(f"recipe '{recipe.name}' makes examples from latents: --speech applies "
+                        "to recipes that make a face from speech (wav2pix)")
+    if not paths:
+        raise UserError(f"recipe '{recipe.name}' makes each example from a {flag} file: pass "
+                        f"--{flag} FILE [FILE ...]")
+    made = sampler(modality.inputs_from_files(recipe, paths))
+    out_dir = Path(out) if out else Path(run_dir) / "generated"
+    titles = [Path(p).stem for p in paths]
+    written = modality.write(made, recipe, out_dir, flag, titles)
     return GenerateResult(files=written.pop("files"), overview=written.pop("overview"),
                           checkpoint=which, figures=written)
 

@@ -3,8 +3,10 @@
 from keras_avgan.modalities.audio import AudioModality
 from keras_avgan.modalities.base import Modality
 from keras_avgan.modalities.image import ImageModality
+from keras_avgan.modalities.speech_face import SpeechFaceModality
 
-MODALITIES: dict[str, Modality] = {"audio": AudioModality(), "image": ImageModality()}
+MODALITIES: dict[str, Modality] = {"audio": AudioModality(), "image": ImageModality(),
+                                   "speech_face": SpeechFaceModality()}
 
 
 def for_recipe(recipe) -> Modality:

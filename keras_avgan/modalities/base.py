@@ -46,6 +46,9 @@ class TrainingData:
     files: list  # file infos with a `.path`
     conditions: object = None  # modalities.conditions.Conditions
     label_ids: np.ndarray | None = None  # class id per file, for conditional recipes
+    # Classes the networks are sized for without being conditioned on them (Wav2Pix's
+    # identity head); conditional recipes have theirs in `conditions`.
+    class_names: tuple | None = None
 
 
 @dataclass
@@ -144,6 +147,19 @@ class Modality:
         """Dict batches of batch_size * d_steps examples in the model view: one G step's
         worth of fresh real batches, with the class ids of conditional recipes."""
         raise NotImplementedError
+
+    # What `generate --speech FILE ...` reads into the generator's input; None: latents.
+    input_files = None
+
+    def inputs_from_files(self, recipe, paths) -> np.ndarray:
+        """The generator's inputs made from files (`generate --speech`)."""
+        raise NotImplementedError
+
+    def preview_inputs(self, recipe, data: TrainingData, count: int, seed: int) -> np.ndarray:
+        """What training previews feed the generator: fixed latents from `seed`."""
+        from keras_avgan import latents
+
+        return latents.sample_latents(count, recipe.latent_dim, recipe.latent_dist, seed)
 
     # --- outputs ----------------------------------------------------------------------
     def output_spec(self, recipe) -> OutputSpec:

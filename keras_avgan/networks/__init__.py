@@ -6,6 +6,7 @@ Plain dicts (no registration by import side effect): a recipe's `generator` and
 
 from keras_avgan.errors import UserError
 from keras_avgan.networks.audio import gansynth, specgan, wavegan
+from keras_avgan.networks.audiovisual import wav2pix
 from keras_avgan.networks.image import dcgan
 
 GENERATORS = {
@@ -13,6 +14,7 @@ GENERATORS = {
     "specgan_generator": specgan.build_specgan_generator,
     "gansynth_generator": gansynth.build_gansynth_generator,
     "dcgan_generator": dcgan.build_dcgan_generator,
+    "wav2pix_generator": wav2pix.build_wav2pix_generator,
 }
 
 DISCRIMINATORS = {
@@ -20,6 +22,7 @@ DISCRIMINATORS = {
     "specgan_discriminator": specgan.build_specgan_discriminator,
     "gansynth_discriminator": gansynth.build_gansynth_discriminator,
     "dcgan_discriminator": dcgan.build_dcgan_discriminator,
+    "wav2pix_discriminator": wav2pix.build_wav2pix_discriminator,
 }
 
 

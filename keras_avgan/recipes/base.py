@@ -11,7 +11,8 @@ from typing import Any, Mapping
 
 LOSSES = ("wgan-gp", "dcgan", "lsgan", "hinge")
 PRECISIONS = ("off", "float16", "bfloat16")
-DATA_KINDS = ("audio", "image")
+DATA_KINDS = ("audio", "image", "speech_face")
+TRAIN_SCHEMES = ("gan", "speech_to_face")
 # none: an unconditional generator. class: the generator takes the class id of each example
 # (label_column of the data) and the critic has an auxiliary classifier head (AC-GAN).
 CONDITIONING = ("none", "class")
@@ -118,7 +119,7 @@ class Recipe:
 
     def validate(self) -> None:
         choice("data_kind", self.data_kind, DATA_KINDS)
-        choice("train_scheme", self.train_scheme, ("gan",))
+        choice("train_scheme", self.train_scheme, TRAIN_SCHEMES)
         choice("loss", self.loss, LOSSES)
         choice("latent_dist", self.latent_dist, ("uniform", "normal"))
         choice("best_metric", self.best_metric, ("fd", "is", "accuracy"))

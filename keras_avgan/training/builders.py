@@ -9,9 +9,10 @@ from keras_avgan.modalities import conditions
 from keras_avgan.modalities.sampler import Sampler
 from keras_avgan.training import checkpoints, precision, terms
 from keras_avgan.training.gan import GAN
+from keras_avgan.training.speech_to_face import SpeechToFaceGAN
 
 # One model class (and so one train_step) per training scheme.
-SCHEMES = {"gan": GAN}
+SCHEMES = {"gan": GAN, "speech_to_face": SpeechToFaceGAN}
 
 
 def loss_terms(recipe: recipes.Recipe) -> list:
@@ -31,6 +32,11 @@ def build_gan(recipe: recipes.Recipe, seed: int | None = None) -> GAN:
     build_generator = networks.get_generator_builder(recipe.generator)
     generator = build_generator(recipe)
     discriminator = networks.get_discriminator_builder(recipe.discriminator)(recipe)
+    if recipe.train_scheme == "speech_to_face":
+        return SpeechToFaceGAN(generator, discriminator, real_target=recipe.real_target,
+                               matching_weight=recipe.matching_weight,
+                               l1_weight=recipe.l1_weight,
+                               identity_weight=recipe.identity_weight, seed=seed)
     average = {"generator_ema": build_generator(recipe), "ema_decay": recipe.g_ema} \
         if recipe.g_ema else {}
     conditioned = (recipe.label_column,) if recipe.conditioning == "class" else ()

@@ -6,7 +6,7 @@ import time
 
 import tensorflow as tf
 
-from keras_avgan import latents, runs
+from keras_avgan import runs
 from keras_avgan.errors import TrainingDiverged
 from keras_avgan.media import plots
 from keras_avgan.modalities import conditions
@@ -89,10 +89,9 @@ class SampleWriter:
     """Generator outputs for fixed latents (and classes, in turn), written by the recipe's
     modality into samples/ (a WAV strip and figures, or an image grid) and TensorBoard."""
 
-    def __init__(self, run: runs.RunDir, recipe, sampler, modality):
+    def __init__(self, run: runs.RunDir, recipe, sampler, modality, data):
         self.run, self.recipe, self.sampler, self.modality = run, recipe, sampler, modality
-        self.z = latents.sample_latents(PREVIEW_COUNT, recipe.latent_dim, recipe.latent_dist,
-                                        PREVIEW_SEED)
+        self.z = modality.preview_inputs(recipe, data, PREVIEW_COUNT, PREVIEW_SEED)
         self.writer = tf.summary.create_file_writer(str(run.logs))
 
     def write(self, step: int) -> None:

@@ -104,7 +104,7 @@ def _fit_locked(recipe, data, run, settings, options, out) -> dict:
         _check_best(run)
         keeper = BestKeeper(run, recipe, data.root, gan, sampler,
                             log=lambda m: print(m, file=out))
-    samples = SampleWriter(run, recipe, sampler, modality)
+    samples = SampleWriter(run, recipe, sampler, modality, data)
     with StopRequest() as stop:
         return _loop(gan, recipe, run, ckpt, iterator, start, options, out, samples, keeper,
                      stop)
@@ -156,10 +156,12 @@ class StopRequest:
 
 
 def _with_class_count(recipe: recipes.Recipe, data: TrainingData) -> recipes.Recipe:
-    """A conditional recipe's num_classes, taken from the data when it says 0."""
-    if data.conditions is None:
+    """A conditional recipe's num_classes (or the classes a network is sized for), taken
+    from the data when it says 0."""
+    classes = data.conditions.classes if data.conditions is not None else data.class_names
+    if classes is None:
         return recipe
-    found = len(data.conditions.classes)
+    found = len(classes)
     if recipe.num_classes == 0:
         return recipes.replace(recipe, num_classes=found)
     if recipe.num_classes != found:

@@ -20,6 +20,7 @@ accumulated gradients; that is not reproduced).
 import keras
 import tensorflow as tf
 
+from keras_avgan.seeds import checkpointed_seed
 from keras_avgan.training import losses
 from keras_avgan.training import terms as terms_lib
 
@@ -45,6 +46,7 @@ class SpeechToFaceGAN(keras.Model):
                         terms_lib.L1Reconstruction(l1_weight)]
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed_checkpoint = checkpointed_seed(self.seed_generator)
         self.d_optimizer = self.g_optimizer = None
         names = ["d_loss", "g_loss", "identity_loss", "identity_accuracy",
                  *self.mismatched.d_metrics, *(m for t in self.g_terms for m in t.g_metrics)]
@@ -56,6 +58,10 @@ class SpeechToFaceGAN(keras.Model):
         self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
         d_optimizer.build(self.discriminator.trainable_variables)
         g_optimizer.build(self.generator.trainable_variables)
+
+    def build_all(self):
+        """Everything is built at construction (the networks) and compile (the optimizers)."""
+        return self
 
     @property
     def metrics(self):

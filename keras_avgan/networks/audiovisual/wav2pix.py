@@ -27,6 +27,7 @@ spectral norm's power-iteration vector) that PyTorch keeps as buffers.
 import keras
 
 from keras_avgan.errors import UserError
+from keras_avgan.seeds import checkpointed_seed
 
 SPEECH_SAMPLES = 16000
 ENCODER_CHANNELS = (16, 32, 128, 256, 512, 1024)
@@ -166,6 +167,9 @@ class FaceDecoder(keras.Model):
                 units, 4, strides=2, padding="same", use_bias=False,
                 kernel_initializer=_weights(), name=f"up{i}")))
         self.dropout = keras.layers.Dropout(dropout, name="dropout")
+        # Its masks come from a keras SeedGenerator, which TF checkpoints do not see: held
+        # here, a resumed run draws the masks the uninterrupted run would have.
+        self.dropout_seed = checkpointed_seed(self.dropout.seed_generator)
         self.relu = keras.layers.ReLU(name="relu")
         self.tanh = keras.layers.Activation("tanh", dtype="float32", name="tanh")
         self.build((None, EMBEDDING))
@@ -277,3 +281,18 @@ class Wav2PixDiscriminator(keras.Model):
 
     def get_config(self):
         return {**super().get_config(), "image_size": self.image_size}
+
+
+def _identities(recipe) -> int:
+    """fit takes the count from the data before building; before that (e.g. `show
+    --summary`), the reference's 10."""
+    return recipe.num_classes or 10
+
+
+def build_wav2pix_generator(recipe) -> Wav2PixGenerator:
+    return Wav2PixGenerator(num_classes=_identities(recipe), image_size=recipe.image_size,
+                            samples=recipe.slice_len, dropout=recipe.dropout, name="generator")
+
+
+def build_wav2pix_discriminator(recipe) -> Wav2PixDiscriminator:
+    return Wav2PixDiscriminator(image_size=recipe.image_size, name="discriminator")

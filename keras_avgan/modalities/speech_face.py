@@ -1,0 +1,81 @@
+"""Speech in, a face out (Wav2Pix): pairs of a sound and a picture to train on, pictures to
+write and judge. Everything about the output is the image modality's."""
+
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from keras_avgan.errors import UserError
+from keras_avgan.modalities.base import TrainingData
+from keras_avgan.modalities.image import ImageModality
+from pipelines import paired
+from pipelines.audio import check_audio_files, decode_file, pad_to, peak_normalize
+
+
+class SpeechFaceModality(ImageModality):
+    kind = "speech_face"
+    output_name = "image"
+    extensions_text = "pairs: a sound and a picture with one name, or a pairs.csv"
+    input_files = "speech"
+
+    # --- data -------------------------------------------------------------------------
+    def find_files(self, path: Path) -> list[str]:
+        if not paired.looks_paired(path):
+            return []
+        return [p.audio.path for p in paired.scan_pairs(path).pairs]
+
+    def _scan(self, recipe, path: Path) -> paired.PairScan:
+        scan = paired.scan_pairs(str(path), sample_rate=recipe and recipe.sample_rate)
+        # Mismatched faces need a second identity to come from.
+        paired.require_pairs(scan, str(path), minimum_identities=2 if recipe else 1)
+        return scan
+
+    def usable_files(self, recipe, path: Path):
+        scan = self._scan(recipe, path)
+        return scan.pairs, scan.unpaired + scan.bad
+
+    def load(self, recipe, path: Path, report) -> TrainingData:
+        scan = self._scan(recipe, path)
+        skipped = scan.unpaired + scan.bad
+        if skipped:
+            names = "\n".join(f"  {name}: {reason}" for name, reason in skipped)
+            print(f"warning: {len(skipped)} files under {path} are not in a usable pair:\n"
+                  f"{names}", file=report)
+        return TrainingData(root=path, files=scan.pairs, class_names=tuple(scan.identities),
+                            label_ids=paired.identity_ids(scan.pairs, scan.identities))
+
+    def describe(self, path: Path, recipe=None) -> str:
+        return paired.describe_pairs(self._scan(recipe, path))
+
+    def training_dataset(self, recipe, data: TrainingData, seed: int, renderer):
+        return paired.paired_dataset(
+            data.files, list(data.class_names), sample_rate=recipe.sample_rate,
+            slice_len=recipe.slice_len, image_size=recipe.image_size,
+            batch_size=recipe.batch_size, seed=seed)
+
+    def inputs_from_files(self, recipe, paths) -> np.ndarray:
+        """float32 [N, slice_len, 1]: each sound file read by content, mixed to mono,
+        resampled, peak-normalised, cut or zero-padded to the clip the encoder hears."""
+        scan = check_audio_files([str(Path(p).expanduser()) for p in paths], recipe.sample_rate)
+        if scan.bad:
+            path, reason = scan.bad[0]
+            raise UserError(f"--speech {path}: {reason}; pass a sound file (WAV, FLAC, MP3, ...)")
+        return np.stack([speech_clip(info.path, recipe) for info in scan.good])
+
+    def preview_inputs(self, recipe, data: TrainingData, count: int, seed: int) -> np.ndarray:
+        """Speech of `count` pairs, the identities in turn (fixed, so previews of
+        successive steps compare): what previews make faces from."""
+        groups: dict[int, list] = {}
+        for pair, identity in zip(data.files, data.label_ids, strict=True):
+            groups.setdefault(int(identity), []).append(pair)
+        groups = [groups[k] for k in sorted(groups)]
+        order = [groups[i % len(groups)][i // len(groups) % len(groups[i % len(groups)])]
+                 for i in range(count)]
+        return np.stack([speech_clip(p.audio.path, recipe) for p in order])
+
+
+def speech_clip(path, recipe) -> np.ndarray:
+    """float32 [slice_len, 1]: a sound file as the training pipeline gives it."""
+    clip = peak_normalize(tf.constant(decode_file(path, recipe.sample_rate)))
+    return pad_to(clip, recipe.slice_len)[:recipe.slice_len].numpy()

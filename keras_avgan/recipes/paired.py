@@ -1,0 +1,63 @@
+"""Recipes whose data is pairs of a face and a sound: Wav2Pix."""
+
+import dataclasses
+
+from keras_avgan.recipes.base import SMOKE_RUN_KEEPING, Recipe, RecipeError
+
+FACE_SIZES = (64, 128)
+
+
+@dataclasses.dataclass(frozen=True)
+class SpeechFaceRecipe(Recipe):
+    """A face from one second of speech: pairs (pipelines.paired), one identity per folder."""
+
+    sample_rate: int = 16000
+    slice_len: int = 16000  # the speech clip the encoder hears (its first samples)
+    image_size: int = 128
+    dropout: float = 0.5  # the face decoder's, its only randomness
+    real_target: float = 0.9  # LSGAN's target for real pairs (one-sided label smoothing)
+    matching_weight: float = 100.0  # feature matching on the critic's 4 x 4 features
+    l1_weight: float = 50.0  # L1 between the face made and the pair's own face
+    identity_weight: float = 20.0  # cross entropy of the encoder's identity head
+
+    def validate(self) -> None:
+        super().validate()
+        if self.image_size not in FACE_SIZES:
+            raise RecipeError(f"image_size must be one of {FACE_SIZES}, got {self.image_size}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise RecipeError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.slice_len < 4096 or self.sample_rate < 1000:
+            raise RecipeError(f"slice_len ({self.slice_len}) must be at least 4096 samples and "
+                              f"sample_rate ({self.sample_rate}) at least 1000 Hz; Wav2Pix "
+                              "hears 16000 samples at 16 kHz")
+        if self.eval_every:
+            raise RecipeError("evaluation during training (eval_every, --eval-every) is not "
+                              "available for speech-to-face recipes yet; leave it at 0")
+        for key in ("matching_weight", "l1_weight", "identity_weight"):
+            if getattr(self, key) < 0:
+                raise RecipeError(f"{key} must be 0 (off) or positive, got {getattr(self, key)}")
+
+
+# Wav2Pix's reference code (runtime.py, whose defaults beat its README's): 128 px faces,
+# Adam 4e-4 for the critic and 1e-4 for the generator with betas (0.5, 0.999), batch 64,
+# LSGAN with real target 0.9 and mismatched faces; the weights of its extra terms.
+WAV2PIX = SpeechFaceRecipe(
+    name="wav2pix",
+    summary="a face from one second of speech (Wav2Pix), 64 or 128 px",
+    data_kind="speech_face",
+    generator="wav2pix_generator",
+    discriminator="wav2pix_discriminator",
+    train_scheme="speech_to_face",
+    demo="talking",
+    loss="lsgan",
+    d_steps=1,
+    batch_size=64,
+    d_learning_rate=4e-4,
+    g_learning_rate=1e-4,
+    beta_1=0.5,
+    beta_2=0.999,
+    label_column="identity",
+    checkpoint_every=500,
+    sample_every=500,
+    smoke={"image_size": 64, "batch_size": 4, "steps": 4, **SMOKE_RUN_KEEPING},
+)
