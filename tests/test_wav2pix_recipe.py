@@ -60,6 +60,13 @@ def test_fit_trains_on_pairs_and_generate_makes_a_face_per_speech_file(talking, 
     assert "pass --speech FILE" in capsys.readouterr().err
     assert main(["generate", "--run-dir", str(run), "--speech", str(talking / "pairs.csv")]) == 2
     assert "pairs.csv" in capsys.readouterr().err
+    # Not built yet for this recipe: said before anything is loaded, exit 2.
+    for command in (["evaluate", "--run-dir", str(run), "-n", "4"],
+                    ["export", "--run-dir", str(run), "--base", str(tmp_path / "models")]):
+        assert main(command) == 2
+        assert f"`keras_avgan {command[0]}` does not handle 'wav2pix' runs yet" in \
+            capsys.readouterr().err
+    assert not (tmp_path / "models").exists()
 
 
 @pytest.mark.slow

@@ -83,8 +83,10 @@ def score_sources(sources: dict, reference, refs_data, columns, modality, asked=
 def evaluate_run(run_dir, data: str | None = None, n: int = 1000, label_columns=None,
                  json_out=None, classifier: str | None = None, log=print) -> Evaluation:
     run = runs.RunDir(Path(run_dir))
-    recipe, sampler, which = load_sampler(run_dir)
+    recipe = runs.load_recipe(run)
     modality = modalities.for_recipe(recipe)
+    modality.require_command("evaluate", recipe)
+    recipe, sampler, which = load_sampler(run_dir)
     if n < 2:
         raise UserError(f"-n must be at least 2 to compare distributions, got {n}")
     labelled = load_labelled(modalities.resolve_data(recipe, data or _data_of(run)), recipe,

@@ -150,6 +150,17 @@ class Modality:
 
     # What `generate --speech FILE ...` reads into the generator's input; None: latents.
     input_files = None
+    # Commands that handle this modality's runs: every one unless a modality says fewer.
+    commands = ("fit", "generate", "evaluate", "export", "convert", "request")
+
+    def require_command(self, command: str, recipe) -> None:
+        """A clear refusal, before anything is built, of a command this modality's runs
+        cannot go through yet."""
+        if command not in self.commands:
+            from keras_avgan.errors import UserError
+
+            raise UserError(f"`keras_avgan {command}` does not handle '{recipe.name}' runs "
+                            f"yet; they can go through: {', '.join(self.commands)}")
 
     def inputs_from_files(self, recipe, paths) -> np.ndarray:
         """The generator's inputs made from files (`generate --speech`)."""

@@ -18,6 +18,8 @@ class SpeechFaceModality(ImageModality):
     output_name = "image"
     extensions_text = "pairs: a sound and a picture with one name, or a pairs.csv"
     input_files = "speech"
+    # Judging faces made from held-out speech and exporting serving_default(speech) come next.
+    commands = ("fit", "generate")
 
     # --- data -------------------------------------------------------------------------
     def find_files(self, path: Path) -> list[str]:

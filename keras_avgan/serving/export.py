@@ -281,11 +281,13 @@ def export_run(run_dir, *, name: str | None = None, base="saved_models",
                version: int | None = None,
                serving_root: str = CONTAINER_BASE) -> tuple[Path, str]:
     """Export a trained run's generator (best checkpoint when kept, else the latest)."""
-    from keras_avgan import modalities
+    from keras_avgan import modalities, runs
     from keras_avgan.training.builders import load_sampler
 
+    trained = runs.load_recipe(runs.RunDir(Path(run_dir)))
+    modality = modalities.for_recipe(trained)
+    modality.require_command("export", trained)
     recipe, sampler, which = load_sampler(run_dir)
-    modality = modalities.for_recipe(recipe)
     spec = modality.output_spec(recipe)
     cond_specs = classes = None
     if sampler.conditions is not None:
