@@ -25,7 +25,7 @@ class SpeechFaceModality(ImageModality):
     def find_files(self, path: Path) -> list[str]:
         if not paired.looks_paired(path):
             return []
-        return [p.audio.path for p in paired.scan_pairs(path).pairs]
+        return [audio for audio, _, _ in paired.find_pairs(path)[0]]  # nothing opened
 
     def _scan(self, recipe, path: Path) -> paired.PairScan:
         scan = paired.scan_pairs(str(path), sample_rate=recipe and recipe.sample_rate)
@@ -72,8 +72,10 @@ class SpeechFaceModality(ImageModality):
         for pair, identity in zip(data.files, data.label_ids, strict=True):
             groups.setdefault(int(identity), []).append(pair)
         groups = [groups[k] for k in sorted(groups)]
-        order = [groups[i % len(groups)][i // len(groups) % len(groups[i % len(groups)])]
-                 for i in range(count)]
+        order = []
+        for i in range(count):
+            group = groups[i % len(groups)]
+            order.append(group[i // len(groups) % len(group)])
         return np.stack([speech_clip(p.audio.path, recipe) for p in order])
 
 

@@ -28,8 +28,8 @@ from pipelines.audio.scan import (
 )
 
 __all__ = [
-    "AUDIO_EXTENSIONS", "PEAK_FLOOR", "SLICE_MODES", "AudioFileInfo", "AudioScan", "check_audio_files", "all_slices",
-    "audio_dataset", "check_recipe_fit", "decode_file", "describe_scan", "eval_clips",
-    "first_slice", "list_audio_files", "pad_to", "peak_normalize", "random_slice",
+    "AUDIO_EXTENSIONS", "PEAK_FLOOR", "SLICE_MODES", "AudioFileInfo", "AudioScan", "all_slices",
+    "audio_dataset", "check_audio_files", "check_recipe_fit", "decode_file", "describe_scan",
+    "eval_clips", "first_slice", "list_audio_files", "pad_to", "peak_normalize", "random_slice",
     "read_labels", "require_usable", "resampled_frames", "scan_audio", "to_mono",
 ]

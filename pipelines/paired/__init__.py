@@ -9,10 +9,12 @@ from pipelines.paired.scan import (
     PairScan,
     csv_columns,
     describe_pairs,
+    find_pairs,
     looks_paired,
     require_pairs,
     scan_pairs,
 )
 
 __all__ = ["PAIRS_FILE", "PAIR_COLUMNS", "Pair", "PairScan", "csv_columns", "describe_pairs",
-           "identity_ids", "looks_paired", "paired_dataset", "require_pairs", "scan_pairs"]
+           "find_pairs", "identity_ids", "looks_paired", "paired_dataset", "require_pairs",
+           "scan_pairs"]

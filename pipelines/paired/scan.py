@@ -134,9 +134,10 @@ def pairs_source(path) -> Path | None:
     return root / PAIRS_FILE if (root / PAIRS_FILE).is_file() else None
 
 
-def scan_pairs(path, sample_rate=None) -> PairScan:
-    """Find the pairs under `path` and open both halves of each: a pair whose sound or
-    picture cannot be read is dropped with its reason in `bad`."""
+def find_pairs(path):
+    """(candidates, unpaired, source) without opening any file: the (audio path, image
+    path, identity) pairs the layout names, the files without their other half, and where
+    the pairs came from ("folders" or the pairs.csv)."""
     root = Path(path).expanduser()
     if not root.exists():
         raise DataError(f"{path}: no such file or folder; pass a folder of face/sound pairs "
@@ -145,7 +146,14 @@ def scan_pairs(path, sample_rate=None) -> PairScan:
     if root.is_file() and csv_file is None:
         raise DataError(f"{path}: expected a folder of pairs or a {PAIRS_FILE}")
     candidates, unpaired = _from_csv(csv_file) if csv_file else _from_folders(root)
-    scan = PairScan(unpaired=unpaired, source=str(csv_file) if csv_file else "folders")
+    return candidates, unpaired, str(csv_file) if csv_file else "folders"
+
+
+def scan_pairs(path, sample_rate=None) -> PairScan:
+    """Find the pairs under `path` and open both halves of each: a pair whose sound or
+    picture cannot be read is dropped with its reason in `bad`."""
+    candidates, unpaired, source = find_pairs(path)
+    scan = PairScan(unpaired=unpaired, source=source)
     if not candidates:
         return scan
     sounds = check_audio_files([a for a, _, _ in candidates], sample_rate)
@@ -169,7 +177,7 @@ def looks_paired(path) -> bool:
     if listed is not None:
         return set(PAIR_COLUMNS) <= set(csv_columns(listed))
     root = Path(path).expanduser()
-    return root.is_dir() and bool(_from_folders(root)[0])
+    return root.is_dir() and bool(find_pairs(root)[0])
 
 
 def require_pairs(scan: PairScan, path, minimum_identities: int = 1) -> None:
