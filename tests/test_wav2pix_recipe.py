@@ -38,6 +38,9 @@ def test_the_recipe_builds_the_reference_networks_sized_for_the_data():
         recipes.replace(recipes.WAV2PIX, eval_every=100)
     with pytest.raises(recipes.RecipeError, match="image_size"):
         recipes.replace(recipes.WAV2PIX, image_size=96)
+    for changed in ({"loss": "hinge"}, {"d_steps": 5}, {"g_ema": 0.999}):
+        with pytest.raises(recipes.RecipeError, match="trains with"):
+            recipes.replace(recipes.WAV2PIX, **changed)
 
 
 @pytest.mark.slow

@@ -30,6 +30,13 @@ class SpeechFaceRecipe(Recipe):
             raise RecipeError(f"slice_len ({self.slice_len}) must be at least 4096 samples and "
                               f"sample_rate ({self.sample_rate}) at least 1000 Hz; Wav2Pix "
                               "hears 16000 samples at 16 kHz")
+        # What the speech-to-face scheme trains with is fixed: say so rather than ignore.
+        fixed = {"loss": "lsgan", "d_steps": 1, "g_ema": 0.0, "conditioning": "none",
+                 "train_scheme": "speech_to_face"}
+        for key, value in fixed.items():
+            if getattr(self, key) != value:
+                raise RecipeError(f"{key}={getattr(self, key)!r}: the speech-to-face scheme "
+                                  f"trains with {key}={value!r} only")
         if self.eval_every:
             raise RecipeError("evaluation during training (eval_every, --eval-every) is not "
                               "available for speech-to-face recipes yet; leave it at 0")
