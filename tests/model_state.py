@@ -1,7 +1,17 @@
 """State checks shared by the GAN and network tests (imported by name: tests/ is on sys.path)."""
 
+from pathlib import Path
+
 import numpy as np
 import tensorflow as tf
+
+
+def checkpoint_values(run_dir) -> dict:
+    """Every tensor of a run's newest checkpoint but the iterator's serialized state and the
+    save counter: what two runs that trained the same steps must agree on."""
+    reader = tf.train.load_checkpoint(str(Path(run_dir) / "checkpoints"))
+    return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()
+            if "iterator" not in name and "save_counter" not in name}
 
 
 def gan_state(gan) -> list:

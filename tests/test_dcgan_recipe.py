@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 import tensorflow as tf
+from model_state import checkpoint_values
 from PIL import Image
 
 from keras_avgan.cli import main
@@ -118,12 +119,7 @@ def test_a_killed_image_run_resumes_to_the_same_weights(faces_run, tmp_path):
             subprocess.run(CLI + _fit(data, run, steps, *every), env=ENV, check=True,
                            capture_output=True)
 
-    def values(run):
-        reader = tf.train.load_checkpoint(str(run / "checkpoints"))
-        return {k: reader.get_tensor(k) for k in reader.get_variable_to_shape_map()
-                if "iterator" not in k and "save_counter" not in k}
-
-    want, got = values(tmp_path / "straight"), values(tmp_path / "split")
+    want, got = checkpoint_values(tmp_path / "straight"), checkpoint_values(tmp_path / "split")
     assert want.keys() == got.keys() and any("moving_mean" in k for k in want)
     for key in want:
         np.testing.assert_array_equal(got[key], want[key], err_msg=key)

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import soundfile
 import tensorflow as tf
+from model_state import checkpoint_values
 
 from keras_avgan.cli import main
 
@@ -23,13 +24,6 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
 def _fit_args(data, run_dir, steps, *extra):
     return ["fit", "--recipe", "wavegan", "--smoke", "--data", str(data), "--run-dir",
             str(run_dir), "--steps", str(steps), "--seed", "7", *extra]
-
-
-def _checkpoint_values(run_dir: Path) -> dict:
-    """Every saved tensor but the iterator's serialized state and the save counter."""
-    reader = tf.train.load_checkpoint(str(run_dir / "checkpoints"))
-    return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()
-            if "iterator" not in name and "save_counter" not in name}
 
 
 STEPS = 40  # enough steps after the start-up for a signal to land mid-run
@@ -44,11 +38,11 @@ def straight_run(tiny_tones, tmp_path_factory):
     run = tmp_path_factory.mktemp("straight") / "run"
     subprocess.run(CLI + _fit_args(tiny_tones, run, STEPS, *EVERY), env=ENV, check=True,
                    capture_output=True)
-    return _checkpoint_values(run)
+    return checkpoint_values(run)
 
 
 def _assert_same_weights(run_dir: Path, want: dict) -> None:
-    got = _checkpoint_values(run_dir)
+    got = checkpoint_values(run_dir)
     assert want.keys() == got.keys() and len(want) > 20
     for name in want:
         np.testing.assert_array_equal(got[name], want[name], err_msg=name)

@@ -12,6 +12,7 @@ import soundfile
 import tensorflow as tf
 import tflite_helpers
 from ai_edge_litert.interpreter import Interpreter
+from model_state import checkpoint_values
 
 from keras_avgan import recipes
 from keras_avgan.cli import main
@@ -151,12 +152,7 @@ def test_gansynth_resumes_to_the_same_weights(runs, tmp_path):
         subprocess.run(CLI + _fit("gansynth", data, run, steps, *every), env=ENV, check=True,
                        capture_output=True)
 
-    def values(run):
-        reader = tf.train.load_checkpoint(str(run / "checkpoints"))
-        return {k: reader.get_tensor(k) for k in reader.get_variable_to_shape_map()
-                if "iterator" not in k and "save_counter" not in k}
-
-    want, got = values(straight), values(split)
+    want, got = checkpoint_values(straight), checkpoint_values(split)
     assert want.keys() == got.keys() and any("generator_ema" in k for k in want)
     for key in want:
         np.testing.assert_array_equal(got[key], want[key], err_msg=key)

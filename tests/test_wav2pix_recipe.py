@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 import pytest
-import tensorflow as tf
+from model_state import checkpoint_values
 from PIL import Image
 
 from keras_avgan import recipes
@@ -82,12 +82,7 @@ def test_wav2pix_resumes_to_the_same_weights(talking, tmp_path):
         subprocess.run(CLI + _fit(talking, run, steps, *every), env=ENV, check=True,
                        capture_output=True)
 
-    def values(run):
-        reader = tf.train.load_checkpoint(str(run / "checkpoints"))
-        return {k: reader.get_tensor(k) for k in reader.get_variable_to_shape_map()
-                if "iterator" not in k and "save_counter" not in k}
-
-    want, got = values(straight), values(split)
+    want, got = checkpoint_values(straight), checkpoint_values(split)
     assert want.keys() == got.keys()
     for key in want:
         np.testing.assert_array_equal(got[key], want[key], err_msg=key)
