@@ -27,11 +27,6 @@ from keras_avgan.training import terms as terms_lib
 BATCH_KEYS = ("audio", "image", "identity", "mismatched_image")
 
 
-def _cross_entropy(labels, logits):
-    return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(
-        keras.ops.cast(labels, "int32"), keras.ops.cast(logits, "float32"), from_logits=True))
-
-
 @keras.saving.register_keras_serializable(package="keras_avgan")
 class SpeechToFaceGAN(keras.Model):
     def __init__(self, generator, discriminator, *, real_target: float = 0.9,
@@ -128,7 +123,7 @@ class SpeechToFaceGAN(keras.Model):
                 share, values = term.on_generator(critique)
                 g_loss, reported = g_loss + share, {**reported, **values}
             logits = self.generator.classify(embedding, training=True)
-            identity_loss = _cross_entropy(data["identity"], logits)
+            identity_loss = terms_lib.cross_entropy(data["identity"], logits)
             g_loss = g_loss + self.identity_weight * identity_loss
             scaled = self.g_optimizer.scale_loss(g_loss)
         self.g_optimizer.apply(tape.gradient(scaled, variables), variables)

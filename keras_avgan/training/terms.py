@@ -113,7 +113,8 @@ class Drift(LossTerm):
         return {"weight": self.weight}
 
 
-def _cross_entropy(labels, logits):
+def cross_entropy(labels, logits):
+    """Mean sparse cross entropy of class ids against float32 logits."""
     return _mean(keras.losses.sparse_categorical_crossentropy(
         labels, keras.ops.cast(logits, "float32"), from_logits=True))
 
@@ -136,14 +137,14 @@ class AuxiliaryClassifier(LossTerm):
 
     def on_discriminator(self, c: Critique):
         labels, classes = self._labels(c), c.real_out["classes"]
-        loss = _cross_entropy(labels, classes)
+        loss = cross_entropy(labels, classes)
         if self.on_fakes:
-            loss = loss + _cross_entropy(labels, c.fake_out["classes"])
+            loss = loss + cross_entropy(labels, c.fake_out["classes"])
         hits = keras.ops.equal(keras.ops.argmax(classes, axis=-1), labels)
         return self.weight * loss, {"ac_loss_d": loss, "aux_accuracy_real": _mean(hits)}
 
     def on_generator(self, c: Critique):
-        loss = _cross_entropy(self._labels(c), c.fake_out["classes"])
+        loss = cross_entropy(self._labels(c), c.fake_out["classes"])
         return self.weight * loss, {"ac_loss_g": loss}
 
     def get_config(self):
