@@ -75,16 +75,29 @@ def test_dropout_is_the_randomness_of_training_only():
                               np.asarray(g(speech, training=True)))
 
 
-def test_configs_round_trip_and_every_weight_is_checkpointed(tmp_path):
+@pytest.mark.parametrize("decoder_norm", ["none", "batch"])
+def test_configs_round_trip_and_every_weight_is_checkpointed(decoder_norm, tmp_path):
     keras.utils.set_random_seed(0)
-    g = Wav2PixGenerator(num_classes=4, image_size=64)
+    g = Wav2PixGenerator(num_classes=4, image_size=64, decoder_norm=decoder_norm)
     clone = Wav2PixGenerator.from_config(g.get_config())
     clone.set_weights(g.get_weights())
     speech = np.random.default_rng(2).uniform(-1, 1, (1, 16000, 1)).astype("float32")
     np.testing.assert_allclose(np.asarray(clone(speech)), np.asarray(g(speech)), rtol=1e-5,
                                atol=1e-7)
+    keras.utils.set_random_seed(1)
+    other = Wav2PixGenerator(num_classes=4, image_size=64, decoder_norm=decoder_norm)
+    assert_checkpoint_restores_every_weight(g, other, tmp_path / "g")
     assert_checkpoint_restores_every_weight(Wav2PixDiscriminator(image_size=64),
-                                            Wav2PixDiscriminator(image_size=64), tmp_path)
+                                            Wav2PixDiscriminator(image_size=64), tmp_path / "d")
+
+
+def test_a_batch_normed_decoder_adds_a_scale_and_shift_per_channel():
+    # After the 512, 256, 128 and 64-channel layers at 64 px: 2 x 960 weights.
+    plain = Wav2PixGenerator(num_classes=10, image_size=64).decoder
+    normed = Wav2PixGenerator(num_classes=10, image_size=64, decoder_norm="batch").decoder
+    assert _trainable(normed) - _trainable(plain) == 2 * (512 + 256 + 128 + 64)
+    with pytest.raises(UserError, match="decoder_norm"):
+        Wav2PixGenerator(num_classes=10, image_size=64, decoder_norm="layer")
 
 
 def test_mixed_bfloat16_keeps_faces_logits_and_features_float32():

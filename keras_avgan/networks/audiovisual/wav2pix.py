@@ -1,16 +1,18 @@
 """Wav2Pix (Duarte et al., ICASSP 2019): a face from one second of speech, as its reference
 code builds it (its README's defaults differ; the code's are these).
 
-Speech encoder (SEGAN's critic trunk): six [zero-pad (6, 7) -> Conv1D k15 s4 valid -> batch
-norm -> LeakyReLU 0.3] blocks, 16 to 1024 channels, 16000 samples -> 4 frames; flatten,
-Dense 256 ReLU -> 128 ReLU -> 128 linear: the speech embedding e. The flatten size follows
-from the shapes (the reference hard-codes a guess).
+Speech encoder (SEGAN's critic trunk): pre-emphasis 0.95 (on speech already divided by its
+peak, which the pipeline and the export do), then six [zero-pad (6, 7) -> Conv1D k15 s4
+valid -> batch norm -> LeakyReLU 0.3] blocks, 16 to 1024 channels, 16000 samples -> 4
+frames; flatten, Dense 256 ReLU -> 128 ReLU -> 128 linear: the speech embedding e. The
+flatten size follows from the shapes (the reference hard-codes a guess).
 Identity classifier on e: Dense 200 -> batch norm -> LeakyReLU 0.2 -> Dense N -> batch
 norm, N identities from the data (the reference hard-codes 10).
 Face generator: e as 1 x 1 x 128 -> transposed conv 4x4 valid to 4 x 4 (1024 channels at
 128 px, 512 at 64) -> stride-2 4x4 transposed convs halving the channels -> 3, tanh. Every
 transposed conv is spectrally normalised, without bias or batch norm; dropout 0.5 and ReLU
-follow each but the last. There is no z: dropout is the generator's only randomness. The
+follow each but the last (`decoder_norm="batch"` adds a batch norm before each dropout,
+wav2pix_bn's departure). There is no z: dropout is the generator's only randomness. The
 reference never leaves training mode, so its faces at inference still have dropout (and
 batch norm on batch statistics); here inference is Keras' `training=False`: no dropout,
 batch norm on its moving averages.
@@ -27,12 +29,15 @@ spectral norm's power-iteration vector) that PyTorch keeps as buffers.
 import keras
 
 from keras_avgan.errors import UserError
+from keras_avgan.layers.pre_emphasis import PreEmphasis
 from keras_avgan.seeds import checkpointed_seed
 
 SPEECH_SAMPLES = 16000
 ENCODER_CHANNELS = (16, 32, 128, 256, 512, 1024)
 EMBEDDING = 128
 START = 4
+PRE_EMPHASIS = 0.95  # SEGAN's coefficient, which Wav2Pix's loader applies
+DECODER_NORMS = ("none", "batch")  # none: the reference's decoder
 
 
 def _weights():
@@ -77,6 +82,7 @@ class SpeechEncoder(keras.Model):
             raise UserError(f"{samples} speech samples are too few for the encoder's six "
                             "stride-4 convolutions; use 16000 (one second at 16 kHz)")
         self.samples = samples
+        self.pre_emphasis = PreEmphasis(PRE_EMPHASIS, name="pre_emphasis")
         self.pad = keras.layers.ZeroPadding1D((6, 7), name="pad")
         for i, units in enumerate(ENCODER_CHANNELS):
             setattr(self, f"conv{i}", keras.layers.Conv1D(
@@ -91,7 +97,7 @@ class SpeechEncoder(keras.Model):
         self.build((None, samples, 1))
 
     def call(self, speech, training=False):
-        x = speech
+        x = self.pre_emphasis(speech)
         for i in range(len(ENCODER_CHANNELS)):
             x = self.pad(x)
             x = getattr(self, f"conv{i}")(x)
@@ -153,9 +159,13 @@ class IdentityClassifier(keras.Model):
 class FaceDecoder(keras.Model):
     """Embedding [B, 128] -> face [B, S, S, 3] in [-1, 1] (float32)."""
 
-    def __init__(self, image_size: int = 128, dropout: float = 0.5, **kwargs):
+    def __init__(self, image_size: int = 128, dropout: float = 0.5, norm: str = "none",
+                 **kwargs):
         super().__init__(**kwargs)
-        self.image_size, self.dropout_rate = image_size, dropout
+        if norm not in DECODER_NORMS:
+            raise UserError(f"decoder_norm must be one of {', '.join(DECODER_NORMS)}, got "
+                            f"{norm!r}")
+        self.image_size, self.dropout_rate, self.norm = image_size, dropout, norm
         self.depth = image_layers(image_size)
         top = 64 * 2 ** (self.depth - 1)  # 512 at 64 px, 1024 at 128 px
         self.to_grid = keras.layers.Reshape((1, 1, EMBEDDING), name="to_grid")
@@ -166,6 +176,14 @@ class FaceDecoder(keras.Model):
             setattr(self, f"up{i}", _spectral(keras.layers.Conv2DTranspose(
                 units, 4, strides=2, padding="same", use_bias=False,
                 kernel_initializer=_weights(), name=f"up{i}")))
+        # "batch": a batch norm after every layer but the last. Spectral norm alone bounds
+        # each layer's gain, so activations shrink layer by layer and the faces start (and
+        # long stay) a flat grey; batch norm restores their scale, as in SAGAN's generator.
+        # Each an attribute of its own: TF checkpoints do not see layers held in a list.
+        self.norms = []
+        for i in range(self.depth if norm == "batch" else 0):
+            setattr(self, f"up_norm{i}", _norm(f"up_norm{i}"))
+            self.norms.append(getattr(self, f"up_norm{i}"))
         self.dropout = keras.layers.Dropout(dropout, name="dropout")
         # Its masks come from a keras SeedGenerator, which TF checkpoints do not see: held
         # here, a resumed run draws the masks the uninterrupted run would have.
@@ -180,15 +198,20 @@ class FaceDecoder(keras.Model):
     def call(self, embedding, training=False):
         x = self.to_grid(embedding)
         convs = self._convs()
-        for conv in convs[:-1]:
-            x = self.relu(self.dropout(conv(x, training=training), training=training))
+        for i, conv in enumerate(convs[:-1]):
+            x = conv(x, training=training)
+            if self.norms:
+                x = self.norms[i](x, training=training)
+            x = self.relu(self.dropout(x, training=training))
         return self.tanh(convs[-1](x, training=training))
 
     def build(self, input_shape):
         shape = self.to_grid.compute_output_shape(tuple(input_shape))
-        for conv in self._convs():
+        for i, conv in enumerate(self._convs()):
             conv.build(shape)
             shape = conv.compute_output_shape(shape)
+            if i < len(self.norms):
+                self.norms[i].build(shape)
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -196,7 +219,7 @@ class FaceDecoder(keras.Model):
 
     def get_config(self):
         return {**super().get_config(), "image_size": self.image_size,
-                "dropout": self.dropout_rate}
+                "dropout": self.dropout_rate, "norm": self.norm}
 
 
 @keras.saving.register_keras_serializable(package="keras_avgan")
@@ -205,14 +228,14 @@ class Wav2PixGenerator(keras.Model):
     embedding the critic is conditioned on and the identity logits its loss needs."""
 
     def __init__(self, num_classes: int, image_size: int = 128, samples: int = SPEECH_SAMPLES,
-                 dropout: float = 0.5, **kwargs):
+                 dropout: float = 0.5, decoder_norm: str = "none", **kwargs):
         super().__init__(**kwargs)
         self.num_classes, self.image_size, self.samples = num_classes, image_size, samples
-        self.dropout = dropout
+        self.dropout, self.decoder_norm = dropout, decoder_norm
         self.sample_shape = (image_size, image_size, 3)
         self.encoder = SpeechEncoder(samples, name="speech_encoder")
         self.classifier = IdentityClassifier(num_classes, name="identity_classifier")
-        self.decoder = FaceDecoder(image_size, dropout, name="face_decoder")
+        self.decoder = FaceDecoder(image_size, dropout, decoder_norm, name="face_decoder")
         self.built = True
 
     def embed(self, speech, training=False):
@@ -229,7 +252,8 @@ class Wav2PixGenerator(keras.Model):
 
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes,
-                "image_size": self.image_size, "samples": self.samples, "dropout": self.dropout}
+                "image_size": self.image_size, "samples": self.samples, "dropout": self.dropout,
+                "decoder_norm": self.decoder_norm}
 
 
 @keras.saving.register_keras_serializable(package="keras_avgan")
@@ -291,7 +315,8 @@ def _identities(recipe) -> int:
 
 def build_wav2pix_generator(recipe) -> Wav2PixGenerator:
     return Wav2PixGenerator(num_classes=_identities(recipe), image_size=recipe.image_size,
-                            samples=recipe.slice_len, dropout=recipe.dropout, name="generator")
+                            samples=recipe.slice_len, dropout=recipe.dropout,
+                            decoder_norm=recipe.decoder_norm, name="generator")
 
 
 def build_wav2pix_discriminator(recipe) -> Wav2PixDiscriminator:
