@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import tensorflow as tf
 
 from keras_avgan import modalities, runs
@@ -36,6 +37,14 @@ class BestKeeper:
         self.asked_to_column = (class_ids(self.data.class_names[self.column],
                                           sampler.conditions.classes)
                                 if sampler.conditional else None)
+        # A generator driven by files (Wav2Pix) is scored on what it makes from training
+        # pairs' inputs: the held-out ones are what `evaluate` reports on.
+        self.inputs = self.speakers = None
+        if self.data.inputs_train is not None:
+            pick = np.linspace(0, len(self.data.train) - 1, min(n, len(self.data.train)))
+            pick = pick.astype(int)
+            self.inputs = self.data.inputs_train[pick]
+            self.speakers = self.data.labels_train[self.column][pick]
         self.key = f"{recipe.best_metric}_{self.column}"
         # compare as "lower is better"
         self.sign = 1.0 if recipe.best_metric == "fd" else -1.0
@@ -45,17 +54,24 @@ class BestKeeper:
         self.best = json.loads(record.read_text())[self.key] if record.is_file() else None
 
     def __call__(self, step: int) -> dict:
-        made = generate_examples(self.sampler, self.recipe, self.n, seed=SELECTION_SEED)
+        made, asked = self._made()
         act, logits = classifiers.classifier_outputs(
             self.classifier, self.modality.judge_inputs(made[self.modality.output_name]))
         scores = {f"fd_{self.column}": metrics.frechet_distance(act, self.train_act),
                   f"is_{self.column}": metrics.inception_score(logits, splits=1)[0]}
-        if self.asked_to_column is not None:
-            scores[f"accuracy_{self.column}"] = metrics.classification_accuracy(
-                logits, self.asked_to_column[made.ids])
+        if asked is not None:
+            scores[f"accuracy_{self.column}"] = metrics.classification_accuracy(logits, asked)
         if self.best is None or self.sign * scores[self.key] < self.sign * self.best:
             self.best = scores[self.key]
             self.manager.save(checkpoint_number=step)
             runs.atomic_write_text(self.run.best / "best.json",
                                    json.dumps({"step": step, **scores}, default=float) + "\n")
         return {f"eval/{k}": float(v) for k, v in scores.items()}
+
+    def _made(self):
+        """(examples, the judge's class id each was asked to be, or None)."""
+        if self.inputs is not None:
+            return self.sampler(self.inputs), self.speakers
+        made = generate_examples(self.sampler, self.recipe, self.n, seed=SELECTION_SEED)
+        asked = None if self.asked_to_column is None else self.asked_to_column[made.ids]
+        return made, asked

@@ -99,19 +99,27 @@ def evaluate_run(run_dir, data: str | None = None, n: int = 1000, label_columns=
         reference[column], result.classifiers[column] = (
             user_classifier(classifier, labelled, column, modality) if classifier
             else classifier_for(labelled, column, recipe, log=log))
-    made = {"untrained": generate_examples(untrained_like(sampler, recipe), recipe, n),
-            "trained": generate_examples(sampler, recipe, n)}
+    if labelled.inputs_held_out is None:
+        made = {"untrained": generate_examples(untrained_like(sampler, recipe), recipe, n),
+                "trained": generate_examples(sampler, recipe, n)}
+        asked = _asked(sampler, made, labelled, columns)
+    else:
+        made, asked = _from_held_out_inputs(sampler, recipe, labelled)
+        result.n = len(labelled.held_out)
+        log(f"scoring what the generator makes from the {result.n} held-out pairs' inputs, "
+            "one example each (-n does not apply)")
     name = modality.output_name
     sources = {REAL: labelled.held_out, **{source: m[name] for source, m in made.items()}}
-    result.scores = score_sources(sources, reference, labelled, columns, modality,
-                                  _asked(sampler, made, labelled, columns))
+    result.scores = score_sources(sources, reference, labelled, columns, modality, asked)
     for source, examples in sources.items():  # classifier-free scores, where there are any
         result.scores[source].update(modality.classifier_free_scores(examples, recipe))
     figure = Path(json_out).with_suffix(".png") if json_out else run.root / "evaluation.png"
     # Real examples from across the held-out set (files are sorted, so by class), not the first.
     spread = np.linspace(0, len(labelled.held_out) - 1, min(8, len(labelled.held_out)))
-    modality.comparison_figure(labelled.held_out[spread.astype(int)], sources["trained"], recipe,
-                               figure)
+    spread = spread.astype(int)
+    # Made from held-out inputs: each real example above the one made from its input.
+    shown = sources["trained"] if labelled.inputs_held_out is None else sources["trained"][spread]
+    modality.comparison_figure(labelled.held_out[spread], shown, recipe, figure)
     out = Path(json_out) if json_out else run.root / "evaluation.json"
     runs.atomic_write_text(out, result.to_json() + "\n")
     log(format_table(result, modality.score_notes))
@@ -127,6 +135,19 @@ def _asked(sampler, made: dict, labelled, columns) -> dict:
     asked = {source: (name, [classes[i] for i in m.ids]) for source, m in made.items()}
     asked[REAL] = (name, [labelled.class_names[name][i] for i in labelled.labels_held_out[name]])
     return asked
+
+
+def _from_held_out_inputs(sampler, recipe, labelled):
+    """For generators driven by files (Wav2Pix): an example made from each held-out pair's
+    input by the trained and the untrained generator, each asked to be the class of the
+    pair it came from (the speaker, for the identity judge)."""
+    inputs = labelled.inputs_held_out
+    made = {"untrained": untrained_like(sampler, recipe)(inputs), "trained": sampler(inputs)}
+    column = recipe.label_column
+    if column not in labelled.class_names:
+        return made, {}
+    names = [labelled.class_names[column][i] for i in labelled.labels_held_out[column]]
+    return made, {source: (column, names) for source in (REAL, *made)}
 
 
 def _data_of(run: runs.RunDir) -> str:

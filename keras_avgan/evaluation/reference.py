@@ -111,8 +111,11 @@ def load_labelled(root: Path, recipe, label_columns=None,
     judge_key = modality.judge_key(recipe)
     fingerprints = {column: _fingerprint(root, files, judge_key, rows, column)
                     for column in columns}
+    inputs = modality.evaluation_inputs(recipe, files)
+    split_inputs = {} if inputs is None else {"inputs_train": inputs[~held],
+                                              "inputs_held_out": inputs[held]}
     return LabelledExamples(examples[~held], examples[held], train_ids, held_ids, names,
-                            fingerprints)
+                            fingerprints, **split_inputs)
 
 
 def _warn_unlabelled(paths, rows) -> None:

@@ -62,6 +62,10 @@ class LabelledExamples:
     labels_held_out: dict
     class_names: dict  # column -> class names in id order
     fingerprints: dict  # column -> names the files and their labels in the judges' cache
+    # What the generator makes each example from, for recipes driven by files rather than
+    # latents (Wav2Pix: the speech of each pair); None otherwise.
+    inputs_train: np.ndarray | None = None
+    inputs_held_out: np.ndarray | None = None
 
 
 class Renderer:
@@ -166,6 +170,12 @@ class Modality:
         """The generator's inputs made from files (`generate --speech`)."""
         raise NotImplementedError
 
+    def served_inputs(self, recipe):
+        """For recipes that make an example from a file: ({name: tf.TensorSpec} of what
+        `serving_default` takes, a TF function from those inputs to the generator's), so a
+        served model prepares its input as `generate` does. None: it takes latents."""
+        return None
+
     def preview_inputs(self, recipe, data: TrainingData, count: int, seed: int) -> np.ndarray:
         """What training previews feed the generator: fixed latents from `seed`."""
         from keras_avgan import latents
@@ -193,6 +203,12 @@ class Modality:
     def labelled_examples(self, recipe, files) -> np.ndarray:
         """The published view of each file's first example, for judges and references."""
         raise NotImplementedError
+
+    def evaluation_inputs(self, recipe, files) -> np.ndarray | None:
+        """For recipes that make an example from a file (Wav2Pix's speech): the generator's
+        input for each labelled file, so evaluation can compare what it makes from held-out
+        inputs with the real examples they belong to. None: the generator takes latents."""
+        return None
 
     def judge_key(self, recipe) -> str:
         """What a cached judge depends on besides the files (e.g. rate and length)."""

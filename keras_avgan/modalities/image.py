@@ -75,7 +75,8 @@ class ImageModality(Modality):
     # --- outputs ----------------------------------------------------------------------
     def output_spec(self, recipe) -> OutputSpec:
         size = recipe.image_size
-        return OutputSpec("image", self.kind, (size, size, CHANNELS), (0.0, 1.0))
+        # "image" whatever the subclass (speech_face): what the output is, not what is read.
+        return OutputSpec("image", "image", (size, size, CHANNELS), (0.0, 1.0))
 
     def write(self, made, recipe, out_dir: Path, prefix: str, titles=None) -> dict:
         files, grid = image_files.write_image_batch(made["image"], out_dir, prefix, titles)

@@ -9,6 +9,7 @@ import tensorflow as tf
 from keras_avgan.errors import UserError
 from keras_avgan.modalities.base import TrainingData
 from keras_avgan.modalities.image import ImageModality
+from pipelines import labels as labels_lib
 from pipelines import paired
 from pipelines.audio import check_audio_files, decode_file, pad_to, peak_normalize
 
@@ -18,8 +19,10 @@ class SpeechFaceModality(ImageModality):
     output_name = "image"
     extensions_text = "pairs: a sound and a picture with one name, or a pairs.csv"
     input_files = "speech"
-    # Judging faces made from held-out speech and exporting serving_default(speech) come next.
-    commands = ("fit", "generate")
+    score_notes = ("face_detected: share of faces in which OpenCV's Haar frontal cascade "
+                   "finds a face (a proxy for the paper's landmark detection, not the same); "
+                   "generated faces are made from the held-out pairs' speech, one each, and "
+                   "accuracy_identity is how often the judge sees the speaker",)
 
     # --- data -------------------------------------------------------------------------
     def find_files(self, path: Path) -> list[str]:
@@ -55,6 +58,29 @@ class SpeechFaceModality(ImageModality):
             data.files, list(data.class_names), sample_rate=recipe.sample_rate,
             slice_len=recipe.slice_len, image_size=recipe.image_size,
             batch_size=recipe.batch_size, seed=seed)
+
+    def label_rows(self, path: Path, recipe=None) -> labels_lib.Labels:
+        """Each pair's picture -> its identity (the folder or pairs.csv names it); nothing
+        is opened."""
+        candidates, _, source = paired.find_pairs(path)
+        rows = {str(Path(image).resolve()): {"identity": identity}
+                for _, image, identity in candidates}
+        return labels_lib.Labels(rows, source=f"pairs ({source})")
+
+    # --- judging ----------------------------------------------------------------------
+    def evaluation_inputs(self, recipe, files) -> np.ndarray:
+        return np.stack([speech_clip(pair.audio.path, recipe) for pair in files])
+
+    def classifier_free_scores(self, published: np.ndarray, recipe) -> dict:
+        from pipelines.video import faces_found  # OpenCV, loaded only when judging
+
+        return {"face_detected": float(np.mean(faces_found(published)))}
+
+    def served_inputs(self, recipe):
+        """`speech` [B, slice_len] at the recipe's rate, any scale: divided by its peak in
+        the graph, as training and `generate --speech` do."""
+        specs = {"speech": tf.TensorSpec([None, recipe.slice_len], tf.float32, name="speech")}
+        return specs, lambda inputs: peak_normalize(inputs["speech"], axis=-1)[..., None]
 
     def inputs_from_files(self, recipe, paths) -> np.ndarray:
         """float32 [N, slice_len, 1]: each sound file read by content, mixed to mono,

@@ -157,10 +157,16 @@ class Recipe:
         if self.conditioning != "class" and self.generator in CLASS_CONDITIONED_GENERATORS:
             raise RecipeError(f"conditioning={self.conditioning}, but the generator "
                               f"{self.generator!r} takes class ids: use conditioning=class")
-        if self.best_metric == "accuracy" and self.conditioning != "class":
+        if self.best_metric == "accuracy" and not self.asks_for_classes:
             raise RecipeError("best_metric=accuracy scores a conditional generator; this "
                               "recipe is unconditional: use best_metric=fd or is")
 
     @property
     def conditional(self) -> bool:
         return self.conditioning != "none"
+
+    @property
+    def asks_for_classes(self) -> bool:
+        """Whether each example is made to be of a class of label_column, so a judge can
+        say how often it is (accuracy_<column>)."""
+        return self.conditioning == "class"

@@ -35,6 +35,12 @@ class Pair:
     image: ImageFileInfo
     identity: str
 
+    @property
+    def path(self) -> str:
+        """The picture's path: what judges see, and what names the pair in evaluation's
+        train/held-out split and its judges' cache."""
+        return self.image.path
+
 
 @dataclass
 class PairScan:

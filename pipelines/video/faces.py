@@ -10,6 +10,9 @@ from pipelines.errors import DataError
 SCALE_FACTOR, MIN_NEIGHBORS, MIN_FACE = 1.1, 5, 40
 DETECT_SIDE = 640  # px: larger frames are shrunk for the detector only, whose cost grows with
 # the pixels; a face under 40 / 640 of the frame's side is too small to keep anyway
+# A face picture is brought to this side before asking whether it holds a face: a 64 px
+# face is under the detector's 40 px minimum more often than not.
+PICTURE_SIDE = 128
 
 
 def frontal_face_cascade():
@@ -69,3 +72,23 @@ class FaceCropper:
         crop = rgb[top:top + side, left:left + side]
         shrink = cv2.INTER_AREA if side > self.size else cv2.INTER_CUBIC
         return cv2.resize(crop, (self.size, self.size), interpolation=shrink)
+
+
+def faces_found(pictures, cascade=None) -> np.ndarray:
+    """bool [N]: whether the frontal cascade finds a face in each picture (float [N, H, W, 3]
+    in [0, 1], or uint8), resized to PICTURE_SIDE first, with Wav2Pix's settings."""
+    cascade = cascade or frontal_face_cascade()
+    pictures = np.asarray(pictures)
+    if pictures.dtype != np.uint8:
+        pictures = np.round(np.clip(pictures, 0.0, 1.0) * 255).astype(np.uint8)
+    found = []
+    for rgb in pictures:
+        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        if grey.shape[:2] != (PICTURE_SIDE, PICTURE_SIDE):
+            grow = grey.shape[0] < PICTURE_SIDE
+            grey = cv2.resize(grey, (PICTURE_SIDE, PICTURE_SIDE),
+                              interpolation=cv2.INTER_CUBIC if grow else cv2.INTER_AREA)
+        hits = cascade.detectMultiScale(grey, scaleFactor=SCALE_FACTOR,
+                                        minNeighbors=MIN_NEIGHBORS, minSize=(MIN_FACE, MIN_FACE))
+        found.append(len(hits) > 0)
+    return np.array(found, bool)

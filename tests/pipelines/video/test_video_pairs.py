@@ -247,3 +247,16 @@ def test_an_interrupted_run_lists_only_finished_videos(videos, tmp_path):
     assert len({r["source"] for r in rows}) == 1 and rows
     assert all((tmp_path / "out" / r["audio"]).is_file() for r in rows)
     assert not list((tmp_path / "out").rglob(".*"))
+
+
+def test_faces_found_in_64_px_face_pictures_not_in_blank_ones():
+    """Evaluation's face-detection rate: small faces are enlarged for the cascade, so 64 px
+    pictures of faces count as faces; a blank backdrop does not."""
+    faces = [np.asarray(Image.fromarray(f).resize((64, 64), Image.BILINEAR))
+             for f in face_frames(6)]
+    blank = [f[:64, :64] for f in blank_frames(2)]
+    found = video.faces_found(np.stack(faces + blank))
+    assert found[6:].tolist() == [False, False]
+    assert found[:6].sum() >= 5
+    unit = video.faces_found(np.stack(faces).astype(np.float32) / 255.0)  # published [0, 1]
+    np.testing.assert_array_equal(unit, found[:6])
