@@ -182,8 +182,14 @@ def _class_ids(items, n: int) -> dict:
 def cmd_request(args) -> None:
     from keras_avgan.serving.client import request, write_outputs
 
-    outputs = request(args.url, n=args.n, seed=args.seed, timeout=args.timeout,
-                      cond=_class_ids(args.cond, args.n))
+    if args.speech:  # a model made from speech (wav2pix): a face per file, no latents
+        from keras_avgan.serving.client import speech_clips
+
+        outputs = request(args.url, speech=speech_clips(args.speech, args.sample_rate),
+                          timeout=args.timeout)
+    else:
+        outputs = request(args.url, n=args.n, seed=args.seed, timeout=args.timeout,
+                          cond=_class_ids(args.cond, args.n))
     files = write_outputs(outputs, args.out, sample_rate=args.sample_rate)
     print(f"wrote {len(files)} files to {args.out}")
 
@@ -294,7 +300,11 @@ def build_parser() -> argparse.ArgumentParser:
     req.add_argument("-n", type=int, default=4)
     req.add_argument("--seed", type=int, default=0)
     req.add_argument("--out", default="served")
-    req.add_argument("--sample-rate", type=int, default=16000, help="for the WAV headers")
+    req.add_argument("--sample-rate", type=int, default=16000,
+                     help="for the WAV headers, and the rate --speech is resampled to")
+    req.add_argument("--speech", nargs="+", metavar="FILE",
+                     help="models made from speech (wav2pix): one second of each file in, "
+                          "a face out")
     req.add_argument("--timeout", type=float, default=60.0)
     req.add_argument("--cond", nargs="+", action="extend", metavar="NAME=ID[,ID...]",
                      help="conditional models: class ids, e.g. pitch=4 (see keras_avgan.json)")

@@ -44,23 +44,31 @@ def predict_url(url: str) -> str:
 
 def request(url: str, n: int | None = None, seed: int | None = None, z=None, *,
             cond: dict | None = None, fmt: str | None = None, signature: str | None = None,
-            timeout: float = 60.0) -> dict:
+            timeout: float = 60.0, speech=None) -> dict:
     """Outputs of one predict call as {name: float32 array with a batch axis}.
 
     Without `z` it calls `sample` (seed defaults to 0, n to 1); with `z` ([B, latent_dim])
     it calls `serving_default`. `cond` adds condition inputs by name, one value per example.
+    `speech` ([B, samples], from `speech_clips`) asks a served Wav2Pix for a face per clip.
     """
-    signature = signature or ("serving_default" if z is not None else "sample")
-    body = build_body(signature, fmt, n=n, seed=seed, z=z, cond=cond)
+    named = {"z": z} if speech is None else {"speech": speech}
+    if speech is not None and z is not None:
+        raise UserError("a model takes latents z or speech, not both")
+    given = next(iter(named.values())) is not None
+    signature = signature or ("serving_default" if given else "sample")
+    body = build_body(signature, fmt, n=n, seed=seed, cond=cond, **named)
     target = predict_url(url)
     payload = _post(target, body, timeout)
     return parse_response(payload, target)
 
 
 def build_body(signature: str, fmt: str | None, *, n=None, seed=None, z=None,
-               cond=None) -> dict:
-    """The JSON body for `signature`, in row or columnar format (see the module docstring)."""
+               cond=None, speech=None) -> dict:
+    """The JSON body for `signature`, in row or columnar format (see the module docstring);
+    `speech` takes the place of `z` for models made from speech."""
     cond = {k: np.asarray(v).tolist() for k, v in (cond or {}).items()}
+    name = "z" if speech is None else "speech"
+    z = z if speech is None else speech
     if signature == "sample":
         if z is not None:
             raise UserError("the 'sample' signature draws its own latents; drop z, or call "
@@ -76,15 +84,33 @@ def build_body(signature: str, fmt: str | None, *, n=None, seed=None, z=None,
     if z is None:
         raise UserError(f"the {signature!r} signature needs latents z")
     if n is not None or seed is not None:
-        raise UserError("n and seed belong to the 'sample' signature; with z, leave them out")
+        raise UserError(f"n and seed belong to the 'sample' signature; with {name}, leave them "
+                        "out")
     z = np.asarray(z, dtype=np.float32).tolist()
     fmt = fmt or "row"
     if fmt not in FORMATS:
         raise UserError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}")
     if fmt == "columnar":
-        return {"signature_name": signature, "inputs": {"z": z, **cond}}
-    instances = [{"z": row, **{k: v[i] for k, v in cond.items()}} for i, row in enumerate(z)]
+        return {"signature_name": signature, "inputs": {name: z, **cond}}
+    instances = [{name: row, **{k: v[i] for k, v in cond.items()}} for i, row in enumerate(z)]
     return {"signature_name": signature, "instances": instances}
+
+
+def speech_clips(paths, sample_rate: int) -> np.ndarray:
+    """float32 [N, sample_rate]: one second of each sound file (any format the data scan
+    reads), mixed to mono and resampled, cut or zero-padded; the served model divides each
+    clip by its peak itself."""
+    from pipelines.audio.scan import decode_file  # soundfile / PyAV: no TensorFlow
+
+    clips = np.zeros((len(paths), sample_rate), np.float32)
+    for row, path in enumerate(paths):
+        try:
+            mono = decode_file(str(Path(path).expanduser()), sample_rate)[:, 0]
+        except Exception as err:  # soundfile and PyAV raise their own error types
+            raise UserError(f"--speech {path}: cannot be read as audio ({err}); pass a sound "
+                            "file (WAV, FLAC, MP3, ...)") from err
+        clips[row, :min(len(mono), sample_rate)] = mono[:sample_rate]
+    return clips
 
 
 def _post(url: str, body: dict, timeout: float) -> dict:

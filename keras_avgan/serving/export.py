@@ -1,10 +1,13 @@
 """Exported generators: SavedModels that TF Serving serves as they are.
 
-Every export has two signatures (docs/design.md, "Exported generators"):
+Every export of a generator of latents has two signatures (docs/design.md, "Exported
+generators"):
   serving_default(z, *conditions) -> {"audio": [B, T] | [B, T, C] in [-1, 1]}
                                      and/or {"image": [B, H, W, 3] in [0, 1]}
   sample(seed, n, *conditions)    -> the same, with z drawn in-graph from the seed exactly as
                                      `keras_avgan generate --seed` draws it.
+A generator of files has `serving_default` alone, taking what its modality serves (Wav2Pix:
+serving_default(speech [B, 16000]) -> {"image": ...}).
 The outputs are what the recipe's modality publishes (`Renderer.publish`, in TF ops), so a
 spectrogram generator hands out audio and an image generator pixels in [0, 1].
 `keras_avgan.json` beside `saved_model.pb` says what the model makes, output by output (TF
@@ -33,9 +36,11 @@ PYTHON_OPS = frozenset({"PyFunc", "PyFuncStateless", "EagerPyFunc"})
 
 
 def export_generator(generator: keras.Model, out_dir, *, publish, outputs: dict,
-                     latent_dim: int, latent_dist: str, cond_specs: dict | None = None,
-                     kind: str | None = None, recipe: str | None = None,
-                     checkpoint: str | None = None, classes: dict | None = None) -> Path:
+                     latent_dim: int | None, latent_dist: str | None,
+                     cond_specs: dict | None = None, kind: str | None = None,
+                     recipe: str | None = None, checkpoint: str | None = None,
+                     classes: dict | None = None, served=None,
+                     input_notes: dict | None = None) -> Path:
     """Write `generator` as a SavedModel with `serving_default` and `sample` into `out_dir`.
 
     Inputs come from the model: the input named `z` (or the only one) is the latent;
@@ -46,25 +51,41 @@ def export_generator(generator: keras.Model, out_dir, *, publish, outputs: dict,
     the published names must be exactly its keys. `classes` ({condition name: [class
     values]}) goes into the metadata, so clients can map a value such as pitch 60 to the
     integer id the model takes.
+
+    A generator made from inputs rather than latents (Wav2Pix: speech) passes `served`,
+    (specs, prepare) from its modality's `served_inputs`: `serving_default` then takes those
+    inputs, `prepare` turns them into the generator's, and there is no `sample`.
+    `input_notes` ({input name: {...}}) adds to the metadata's description of an input
+    (e.g. the sample rate speech must have).
     """
-    _check_args(outputs, latent_dist)
+    _check_args(outputs, latent_dist if served is None else "uniform")
     out_dir = Path(out_dir)
     if out_dir.exists():
         raise UserError(f"{out_dir} already exists; exports never overwrite, pick a new path")
-    specs, order = input_specs(generator, latent_dim, cond_specs)
-    conditions = {k: v for k, v in specs.items() if k != "z"}
-    forward = _forward_fn(generator, order, publish, sorted(outputs))
-
-    def sample(inputs):
-        z = latents.sample_latents(inputs["n"], latent_dim, latent_dist, inputs["seed"])
-        return forward({"z": z, **{k: inputs[k] for k in conditions}})
-
     archive = keras.export.ExportArchive()
     archive.track(generator)
-    archive.add_endpoint("serving_default", forward, input_signature=[specs])
-    sample_specs = {"seed": tf.TensorSpec([], tf.int64, name="seed"),
-                    "n": tf.TensorSpec([], tf.int32, name="n"), **conditions}
-    archive.add_endpoint("sample", sample, input_signature=[sample_specs])
+    if served is None:
+        specs, order = input_specs(generator, latent_dim, cond_specs)
+        conditions = {k: v for k, v in specs.items() if k != "z"}
+        forward = _forward_fn(generator, order, publish, sorted(outputs))
+
+        def sample(inputs):
+            z = latents.sample_latents(inputs["n"], latent_dim, latent_dist, inputs["seed"])
+            return forward({"z": z, **{k: inputs[k] for k in conditions}})
+
+        archive.add_endpoint("serving_default", forward, input_signature=[specs])
+        sample_specs = {"seed": tf.TensorSpec([], tf.int64, name="seed"),
+                        "n": tf.TensorSpec([], tf.int32, name="n"), **conditions}
+        archive.add_endpoint("sample", sample, input_signature=[sample_specs])
+        signatures = ["serving_default", "sample"]
+    else:
+        specs, prepare = served
+        forward = _forward_fn(generator, ["prepared"], publish, sorted(outputs))
+        archive.add_endpoint("serving_default",
+                             lambda inputs: forward({"prepared": prepare(inputs)}),
+                             input_signature=[specs])
+        signatures, latent_dim, latent_dist = ["serving_default"], None, None
+    described = {k: {**_describe(v), **(input_notes or {}).get(k, {})} for k, v in specs.items()}
     try:
         archive.write_out(str(out_dir), verbose=False)
         _refuse_python_ops(out_dir)
@@ -72,8 +93,8 @@ def export_generator(generator: keras.Model, out_dir, *, publish, outputs: dict,
         meta = {"kind": kind or "+".join(sorted({o["kind"] for o in outputs.values()})),
                 "outputs": outputs, "sample_rate": rates[0] if rates else None,
                 "latent_dim": latent_dim, "latent_dist": latent_dist, "recipe": recipe,
-                "checkpoint": checkpoint, "inputs": {k: _describe(v) for k, v in specs.items()},
-                "classes": classes or {}, "signatures": ["serving_default", "sample"]}
+                "checkpoint": checkpoint, "inputs": described, "classes": classes or {},
+                "signatures": signatures}
         (out_dir / METADATA_FILE).write_text(json.dumps(meta, indent=2) + "\n")
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)  # no half-written model left behind
@@ -289,6 +310,9 @@ def export_run(run_dir, *, name: str | None = None, base="saved_models",
     modality.require_command("export", trained)
     recipe, sampler, which = load_sampler(run_dir)
     spec = modality.output_spec(recipe)
+    served = modality.served_inputs(recipe)
+    # Speech must reach a served Wav2Pix at the rate it was trained on.
+    notes = {name: {"sample_rate": recipe.sample_rate} for name in served[0]} if served else {}
     cond_specs = classes = None
     if sampler.conditions is not None:
         label = sampler.conditions.name
@@ -299,5 +323,6 @@ def export_run(run_dir, *, name: str | None = None, base="saved_models",
         serving_root=serving_root, publish=sampler.renderer.publish,
         outputs={spec.name: spec.to_dict()}, kind=modality.kind,
         latent_dim=recipe.latent_dim, latent_dist=recipe.latent_dist,
-        cond_specs=cond_specs, recipe=recipe.name, checkpoint=which, classes=classes)
+        cond_specs=cond_specs, recipe=recipe.name, checkpoint=which, classes=classes,
+        served=served, input_notes=notes)
     return target, which
