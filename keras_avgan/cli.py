@@ -106,7 +106,12 @@ def cmd_data_check(args) -> None:
     if path.is_file() and paired.looks_paired(path):
         print(paired.describe_pairs(paired.scan_pairs(path)))
         return
-    present = [m for m in modalities.MODALITIES.values() if m.find_files(path)]
+    present, pairs_seen = [], False
+    for modality in modalities.MODALITIES.values():
+        reads_pairs = getattr(modality, "reads_pairs", False)
+        if (not reads_pairs or not pairs_seen) and modality.find_files(path):
+            present.append(modality)
+            pairs_seen = pairs_seen or reads_pairs
     if not present:
         raise DataError(f"{args.path}: no audio or image files found (searched recursively "
                         "for " + "; ".join(m.extensions_text for m in

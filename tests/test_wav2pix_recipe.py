@@ -2,33 +2,24 @@
 speech, an exact resume, a face per speech file from generate, and what is refused."""
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from model_state import checkpoint_values
+from paired_runs import assert_resumes_exactly, small_talking, smoke_fit
 from PIL import Image
 
 from keras_avgan import recipes
 from keras_avgan.cli import main
 from keras_avgan.training.builders import build_gan
-from pipelines.demo.talking import build_talking
-
-CLI = [sys.executable, "-m", "keras_avgan.cli"]
-ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
 
 
 def _fit(data, run, steps, *extra):
-    return ["fit", "--recipe", "wav2pix", "--smoke", "--data", str(data), "--run-dir", str(run),
-            "--steps", str(steps), "--seed", "2", *extra]
+    return smoke_fit("wav2pix", data, run, steps, *extra, seed=2)
 
 
 @pytest.fixture(scope="module")
 def talking(tmp_path_factory):
-    return build_talking(tmp_path_factory.mktemp("talking") / "talking", identities=3,
-                         per_identity=4)
+    return small_talking(tmp_path_factory)
 
 
 def test_the_recipe_builds_the_reference_networks_sized_for_the_data():
@@ -152,16 +143,7 @@ def test_request_reads_one_second_of_each_speech_file(tmp_path, capsys):
 def test_wav2pix_resumes_to_the_same_weights(talking, tmp_path):
     """2 + 2 steps in two processes equal 4 straight: dropout, mismatched faces and the
     iterator included."""
-    straight, split = tmp_path / "straight", tmp_path / "split"
-    every = ["--deterministic", "--set", "checkpoint_every=1", "sample_every=100"]
-    for run, steps in ((straight, 4), (split, 2), (split, 4)):
-        subprocess.run(CLI + _fit(talking, run, steps, *every), env=ENV, check=True,
-                       capture_output=True)
-
-    want, got = checkpoint_values(straight), checkpoint_values(split)
-    assert want.keys() == got.keys()
-    for key in want:
-        np.testing.assert_array_equal(got[key], want[key], err_msg=key)
+    assert_resumes_exactly("wav2pix", talking, tmp_path, seed=2)
 
 
 def test_a_single_identity_cannot_train_wav2pix(talking, tmp_path, capsys):

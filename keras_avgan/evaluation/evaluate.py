@@ -10,7 +10,7 @@ import numpy as np
 
 from keras_avgan import latents, modalities, networks, runs
 from keras_avgan.errors import UserError
-from keras_avgan.evaluation import classifiers, metrics
+from keras_avgan.evaluation import classifiers, metrics, pairs
 from keras_avgan.evaluation.reference import classifier_for, load_labelled, user_classifier
 from keras_avgan.modalities.sampler import Sampler
 from keras_avgan.training.builders import load_sampler
@@ -89,8 +89,13 @@ def evaluate_run(run_dir, data: str | None = None, n: int = 1000, label_columns=
     recipe, sampler, which = load_sampler(run_dir)
     if n < 2:
         raise UserError(f"-n must be at least 2 to compare distributions, got {n}")
-    labelled = load_labelled(modalities.resolve_data(recipe, data or _data_of(run)), recipe,
-                             label_columns)
+    root = modalities.resolve_data(recipe, data or _data_of(run))
+    if modality.judged_in_halves:
+        if label_columns or classifier:
+            raise UserError(f"--label and --classifier do not apply to '{recipe.name}' runs: "
+                            "their judges are identity judges of the faces and of the voices")
+        return _evaluate_pairs(run, recipe, sampler, which, modality, root, n, json_out, log)
+    labelled = load_labelled(root, recipe, label_columns)
     columns = list(labelled.class_names)
     reference, result = {}, Evaluation(str(run.root), which, n)
     if classifier and len(columns) != 1:
@@ -113,18 +118,45 @@ def evaluate_run(run_dir, data: str | None = None, n: int = 1000, label_columns=
     result.scores = score_sources(sources, reference, labelled, columns, modality, asked)
     for source, examples in sources.items():  # classifier-free scores, where there are any
         result.scores[source].update(modality.classifier_free_scores(examples, recipe))
-    figure = Path(json_out).with_suffix(".png") if json_out else run.root / "evaluation.png"
+    figure, out = _outputs(run, json_out)
     # Real examples from across the held-out set (files are sorted, so by class), not the first.
     spread = np.linspace(0, len(labelled.held_out) - 1, min(8, len(labelled.held_out)))
     spread = spread.astype(int)
     # Made from held-out inputs: each real example above the one made from its input.
     shown = sources["trained"] if labelled.inputs_held_out is None else sources["trained"][spread]
     modality.comparison_figure(labelled.held_out[spread], shown, recipe, figure)
-    out = Path(json_out) if json_out else run.root / "evaluation.json"
+    return _report(result, modality, out, figure, log)
+
+
+def _outputs(run, json_out) -> tuple[Path, Path]:
+    """(figure, json): beside --json, else evaluation.png / .json in the run dir."""
+    if json_out:
+        return Path(json_out).with_suffix(".png"), Path(json_out)
+    return run.root / "evaluation.png", run.root / "evaluation.json"
+
+
+def _report(result: Evaluation, modality, out: Path, figure: Path, log) -> Evaluation:
     runs.atomic_write_text(out, result.to_json() + "\n")
     log(format_table(result, modality.score_notes))
     log(f"written: {out} and {figure}")
     return result
+
+
+def _evaluate_pairs(run, recipe, sampler, which, modality, root, n, json_out, log):
+    """Face-and-voice generators: both halves judged, and whether they agree (pairs.py)."""
+    halves = pairs.judged_halves(modality, root, recipe, log)
+    result = Evaluation(str(run.root), which, n)
+    result.classifiers = {f"{half}_{pairs.COLUMN}": info for half, (_, _, info) in halves.items()}
+    made = {"untrained": generate_examples(untrained_like(sampler, recipe), recipe, n),
+            "trained": generate_examples(sampler, recipe, n)}
+    faces, voices = halves["face"][0], halves["voice"][0]
+    real = {"image": faces.held_out, "audio": voices.held_out}
+    sources = {REAL: real, **{source: m.outputs for source, m in made.items()}}
+    asked = _asked(sampler, made, faces, [pairs.COLUMN])
+    result.scores = pairs.score_pairs(sources, halves, modality, recipe, asked, score_sources)
+    figure, out = _outputs(run, json_out)
+    pairs.comparison_sheet(real, made["trained"].outputs, recipe, figure)
+    return _report(result, modality, out, figure, log)
 
 
 def _asked(sampler, made: dict, labelled, columns) -> dict:

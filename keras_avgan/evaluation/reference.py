@@ -49,9 +49,11 @@ def _fingerprint(root: Path, files, judge_key: str, rows: dict, column: str) -> 
     judge does not depend on which other columns were judged beside it."""
     digest = hashlib.sha1(judge_key.encode())
     for info in files:
-        stat = Path(info.path).stat()
-        digest.update(f"{_relative(info.path, root)}:{stat.st_size}:{stat.st_mtime_ns}:"
-                      f"{rows[info.path].get(column, '')}".encode())
+        named = ""
+        for path in getattr(info, "paths", (info.path,)):  # a pair names both its files
+            stat = Path(path).stat()
+            named += f"{_relative(path, root)}:{stat.st_size}:{stat.st_mtime_ns}:"
+        digest.update(f"{named}{rows[info.path].get(column, '')}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -81,13 +83,14 @@ def _label_columns(rows: dict, wanted: list[str] | None, preferred: str = "") ->
     return usable
 
 
-def load_labelled(root: Path, recipe, label_columns=None,
-                  name_unlabelled: bool = True) -> LabelledExamples:
-    """The recipe's modality reads the first example of every labelled file under `root`
-    (a folder or a CSV), labelled by `label_columns` (default: the recipe's label_column, or
-    every usable one) from the recipe's label_from; files without labels are named on
-    stderr unless the caller has named them already (`name_unlabelled=False`)."""
-    modality = modalities.for_recipe(recipe)
+def load_labelled(root: Path, recipe, label_columns=None, name_unlabelled: bool = True,
+                  modality=None) -> LabelledExamples:
+    """The recipe's modality (or `modality`: one half of a pair) reads the first example of
+    every labelled file under `root` (a folder or a CSV), labelled by `label_columns`
+    (default: the recipe's label_column, or every usable one) from the recipe's label_from;
+    files without labels are named on stderr unless the caller has named them already
+    (`name_unlabelled=False`)."""
+    modality = modality or modalities.for_recipe(recipe)
     good, _ = modality.usable_files(recipe, root)
     rows = modality.label_rows(root, recipe)
     files = [f for f in good if str(Path(f.path).resolve()) in rows or f.path in rows]
@@ -148,11 +151,11 @@ def user_classifier(path: str, data: LabelledExamples, column: str, modality):
 
 
 def train_reference_classifier(data: LabelledExamples, column: str, recipe, epochs: int = 30,
-                               seed: int = 0):
+                               seed: int = 0, modality=None):
     """(model, info): the modality's judge of `column` trained on the data's training
     examples. `seed` sets its initial weights, batch order and augmentation;
     `classifier_for` uses 0."""
-    modality = modalities.for_recipe(recipe)
+    modality = modality or modalities.for_recipe(recipe)
     model = modality.build_judge(recipe, len(data.class_names[column]), seed=seed)
     result = classifiers.train_classifier(
         model, modality.judge_inputs(data.train), data.labels_train[column],
@@ -163,15 +166,17 @@ def train_reference_classifier(data: LabelledExamples, column: str, recipe, epoc
                    "train_examples": len(data.train), "held_out_examples": len(data.held_out)}
 
 
-def classifier_for(data: LabelledExamples, column: str, recipe, epochs: int = 30, log=print):
-    """The cached classifier for this dataset and column, trained on first use."""
+def classifier_for(data: LabelledExamples, column: str, recipe, epochs: int = 30, log=print,
+                   modality=None):
+    """The cached classifier for this dataset and column, trained on first use (by the
+    recipe's modality, or `modality`)."""
     path = cache_root() / f"{data.fingerprints[column]}-{column}-v{CLASSIFIER_VERSION}.keras"
     info_path = path.with_suffix(".json")
     if path.is_file() and info_path.is_file():
         return classifiers.load_classifier(str(path)), json.loads(info_path.read_text())
     log(f"training the '{column}' classifier on {len(data.train)} examples "
         f"({len(data.class_names[column])} classes); cached in {path.parent}")
-    model, info = train_reference_classifier(data, column, recipe, epochs)
+    model, info = train_reference_classifier(data, column, recipe, epochs, modality=modality)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp.keras")
     classifiers.save_classifier(model, str(tmp))

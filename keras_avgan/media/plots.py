@@ -132,3 +132,24 @@ def image_comparison(real: np.ndarray, generated: np.ndarray, out: Path, count: 
             ax.set_axis_off()
             ax.set_title(f"{label} #{i}", fontsize=7)
     return _save(fig, out)
+
+
+def face_voice_sheet(images: np.ndarray, clips: np.ndarray, sample_rate: int, out: Path,
+                     titles=None, count: int = 8) -> Path:
+    """Each face beside its sound's spectrogram, one pair per row (at most `count`)."""
+    images = np.clip(np.asarray(images, dtype=np.float32), 0, 1)[:count]
+    clips = np.asarray(clips, dtype=np.float32).reshape(len(clips), -1)[:count]
+    fig, axes = plt.subplots(len(images), 2, figsize=(6.4, 1.7 * len(images)), squeeze=False,
+                             gridspec_kw={"width_ratios": [1, 3]})
+    for i, (image, clip) in enumerate(zip(images, clips, strict=True)):
+        face_ax, spec_ax = axes[i]
+        face_ax.imshow(image)
+        face_ax.set_axis_off()
+        face_ax.set_title(titles[i] if titles else f"#{i}", fontsize=8)
+        freqs, times, power = signal.spectrogram(clip, fs=sample_rate, nperseg=256, noverlap=192)
+        spec_ax.pcolormesh(times, freqs / 1000, 10 * np.log10(power + 1e-10), shading="auto",
+                           vmin=-100, vmax=-10)
+        spec_ax.set_ylabel("kHz", fontsize=6)
+        spec_ax.tick_params(labelsize=6)
+    fig.tight_layout()
+    return _save(fig, out)

@@ -1,12 +1,14 @@
 """Modalities by data kind: what sound and pictures each need from the spine (base.py)."""
 
 from keras_avgan.modalities.audio import AudioModality
+from keras_avgan.modalities.audio_visual import AudioVisualModality
 from keras_avgan.modalities.base import Modality
 from keras_avgan.modalities.image import ImageModality
 from keras_avgan.modalities.speech_face import SpeechFaceModality
 
 MODALITIES: dict[str, Modality] = {"audio": AudioModality(), "image": ImageModality(),
-                                   "speech_face": SpeechFaceModality()}
+                                   "speech_face": SpeechFaceModality(),
+                                   "audio_visual": AudioVisualModality()}
 
 
 def for_recipe(recipe) -> Modality:

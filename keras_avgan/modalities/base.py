@@ -183,8 +183,17 @@ class Modality:
         return latents.sample_latents(count, recipe.latent_dim, recipe.latent_dist, seed)
 
     # --- outputs ----------------------------------------------------------------------
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        """What the generator makes, by name (AVGAN: "image" and "audio")."""
+        return (self.output_name,)
+
     def output_spec(self, recipe) -> OutputSpec:
         raise NotImplementedError
+
+    def output_specs(self, recipe) -> list[OutputSpec]:
+        """One spec per output, in `output_names` order."""
+        return [self.output_spec(recipe)]
 
     def write(self, made, recipe, out_dir: Path, prefix: str, titles=None) -> dict:
         """One file per example plus overview figures; {"files": [...], "overview": path,
@@ -227,6 +236,9 @@ class Modality:
         return {}
 
     score_notes: tuple[str, ...] = ()  # what those scores mean, for the evaluation table
+    # Examples of two halves (AVGAN's face and voice), each judged by its own modality
+    # (evaluation/pairs.py) rather than by this one.
+    judged_in_halves = False
 
     def comparison_figure(self, real: np.ndarray, generated: np.ndarray, recipe,
                           out: Path) -> Path:

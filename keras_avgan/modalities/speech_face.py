@@ -1,5 +1,6 @@
 """Speech in, a face out (Wav2Pix): pairs of a sound and a picture to train on, pictures to
-write and judge. Everything about the output is the image modality's."""
+write and judge. Everything about the output is the image modality's; the speech each face
+is made from is this one's."""
 
 from pathlib import Path
 
@@ -8,50 +9,19 @@ import tensorflow as tf
 
 from keras_avgan.errors import UserError
 from keras_avgan.modalities.base import TrainingData
-from keras_avgan.modalities.image import ImageModality
-from pipelines import labels as labels_lib
+from keras_avgan.modalities.pairs import FacesOfPairs
 from pipelines import paired
 from pipelines.audio import check_audio_files, decode_file, pad_to, peak_normalize
 
 
-class SpeechFaceModality(ImageModality):
+class SpeechFaceModality(FacesOfPairs):
     kind = "speech_face"
     output_name = "image"
-    extensions_text = "pairs: a sound and a picture with one name, or a pairs.csv"
     input_files = "speech"
     score_notes = ("face_detected: share of faces in which OpenCV's Haar frontal cascade "
                    "finds a face (a proxy for the paper's landmark detection, not the same); "
                    "generated faces are made from the held-out pairs' speech, one each, and "
                    "accuracy_identity is how often the judge sees the speaker",)
-
-    # --- data -------------------------------------------------------------------------
-    def find_files(self, path: Path) -> list[str]:
-        if not paired.looks_paired(path):
-            return []
-        return [audio for audio, _, _ in paired.find_pairs(path)[0]]  # nothing opened
-
-    def _scan(self, recipe, path: Path) -> paired.PairScan:
-        scan = paired.scan_pairs(str(path), sample_rate=recipe and recipe.sample_rate)
-        # Mismatched faces need a second identity to come from.
-        paired.require_pairs(scan, str(path), minimum_identities=2 if recipe else 1)
-        return scan
-
-    def usable_files(self, recipe, path: Path):
-        scan = self._scan(recipe, path)
-        return scan.pairs, scan.unpaired + scan.bad
-
-    def load(self, recipe, path: Path, report) -> TrainingData:
-        scan = self._scan(recipe, path)
-        skipped = scan.unpaired + scan.bad
-        if skipped:
-            names = "\n".join(f"  {name}: {reason}" for name, reason in skipped)
-            print(f"warning: {len(skipped)} files under {path} are not in a usable pair:\n"
-                  f"{names}", file=report)
-        return TrainingData(root=path, files=scan.pairs, class_names=tuple(scan.identities),
-                            label_ids=paired.identity_ids(scan.pairs, scan.identities))
-
-    def describe(self, path: Path, recipe=None) -> str:
-        return paired.describe_pairs(self._scan(recipe, path))
 
     def training_dataset(self, recipe, data: TrainingData, seed: int, renderer):
         return paired.paired_dataset(
@@ -59,22 +29,9 @@ class SpeechFaceModality(ImageModality):
             slice_len=recipe.slice_len, image_size=recipe.image_size,
             batch_size=recipe.batch_size, seed=seed)
 
-    def label_rows(self, path: Path, recipe=None) -> labels_lib.Labels:
-        """Each pair's picture -> its identity (the folder or pairs.csv names it); nothing
-        is opened."""
-        candidates, _, source = paired.find_pairs(path)
-        rows = {str(Path(image).resolve()): {"identity": identity}
-                for _, image, identity in candidates}
-        return labels_lib.Labels(rows, source=f"pairs ({source})")
-
     # --- judging ----------------------------------------------------------------------
     def evaluation_inputs(self, recipe, files) -> np.ndarray:
         return np.stack([speech_clip(pair.audio.path, recipe) for pair in files])
-
-    def classifier_free_scores(self, published: np.ndarray, recipe) -> dict:
-        from pipelines.video import faces_found  # OpenCV, loaded only when judging
-
-        return {"face_detected": float(np.mean(faces_found(published)))}
 
     def served_inputs(self, recipe):
         """`speech` [B, slice_len] at the recipe's rate, any scale: divided by its peak in

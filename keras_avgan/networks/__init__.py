@@ -6,7 +6,7 @@ Plain dicts (no registration by import side effect): a recipe's `generator` and
 
 from keras_avgan.errors import UserError
 from keras_avgan.networks.audio import gansynth, specgan, wavegan
-from keras_avgan.networks.audiovisual import wav2pix
+from keras_avgan.networks.audiovisual import avgan, wav2pix
 from keras_avgan.networks.image import dcgan
 
 GENERATORS = {
@@ -15,6 +15,7 @@ GENERATORS = {
     "gansynth_generator": gansynth.build_gansynth_generator,
     "dcgan_generator": dcgan.build_dcgan_generator,
     "wav2pix_generator": wav2pix.build_wav2pix_generator,
+    "avgan_generator": avgan.build_avgan_generator,
 }
 
 DISCRIMINATORS = {
@@ -23,6 +24,7 @@ DISCRIMINATORS = {
     "gansynth_discriminator": gansynth.build_gansynth_discriminator,
     "dcgan_discriminator": dcgan.build_dcgan_discriminator,
     "wav2pix_discriminator": wav2pix.build_wav2pix_discriminator,
+    "pair_critic": avgan.build_pair_critic,
 }
 
 

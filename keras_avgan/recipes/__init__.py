@@ -22,16 +22,23 @@ from keras_avgan.recipes.audio import (
 )
 from keras_avgan.recipes.base import LOSSES, PRECISIONS, Recipe, RecipeError
 from keras_avgan.recipes.image import DCGAN, ImageRecipe
-from keras_avgan.recipes.paired import WAV2PIX, WAV2PIX_BN, SpeechFaceRecipe
+from keras_avgan.recipes.paired import (
+    AVGAN,
+    WAV2PIX,
+    WAV2PIX_BN,
+    AudioVisualRecipe,
+    SpeechFaceRecipe,
+)
 
-__all__ = ["DCGAN", "GANSYNTH", "LOSSES", "PRECISIONS", "RECIPES", "SLICE_MODES", "SPECGAN",
-           "WAV2PIX", "WAV2PIX_BN", "WAVEGAN", "WAVEGAN_AC", "WAVEGAN_R1", "AudioRecipe",
-           "ImageRecipe", "Recipe", "RecipeError", "SpeechFaceRecipe", "SpectralRecipe",
-           "apply_overrides", "from_dict", "get_recipe", "replace", "to_dict", "to_json",
-           "with_smoke"]
+__all__ = ["AVGAN", "DCGAN", "GANSYNTH", "LOSSES", "PRECISIONS", "RECIPES", "SLICE_MODES",
+           "SPECGAN", "WAV2PIX", "WAV2PIX_BN", "WAVEGAN", "WAVEGAN_AC", "WAVEGAN_R1",
+           "AudioRecipe", "AudioVisualRecipe", "ImageRecipe", "Recipe", "RecipeError",
+           "SpeechFaceRecipe", "SpectralRecipe", "apply_overrides", "from_dict", "get_recipe",
+           "replace", "to_dict", "to_json", "with_smoke"]
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in (WAVEGAN, WAVEGAN_R1, WAVEGAN_AC, SPECGAN,
-                                                   GANSYNTH, DCGAN, WAV2PIX, WAV2PIX_BN)}
+                                                   GANSYNTH, DCGAN, WAV2PIX, WAV2PIX_BN,
+                                                   AVGAN)}
 
 
 def get_recipe(name: str) -> Recipe:

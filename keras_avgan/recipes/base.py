@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 LOSSES = ("wgan-gp", "dcgan", "lsgan", "hinge")
 PRECISIONS = ("off", "float16", "bfloat16")
-DATA_KINDS = ("audio", "image", "speech_face")
+DATA_KINDS = ("audio", "image", "speech_face", "audio_visual")
 TRAIN_SCHEMES = ("gan", "speech_to_face")
 # none: an unconditional generator. class: the generator takes the class id of each example
 # (label_column of the data) and the critic has an auxiliary classifier head (AC-GAN).
@@ -19,7 +19,7 @@ CONDITIONING = ("none", "class")
 # The generators that take class ids beside z (conditioning=class); the others take z alone.
 # Generators that always take class ids, and those that take them with conditioning=class.
 CLASS_CONDITIONED_GENERATORS = ("gansynth_generator",)
-CLASS_CAPABLE_GENERATORS = CLASS_CONDITIONED_GENERATORS + ("wavegan_generator",)
+CLASS_CAPABLE_GENERATORS = CLASS_CONDITIONED_GENERATORS + ("wavegan_generator", "avgan_generator")
 # Where labels come from (pipelines.labels): auto = labels.csv when there is one, else parent
 # folders; filename = label_pattern's first group (default: the text before the first "_").
 LABEL_SOURCES = ("auto", "folder", "csv", "filename")

@@ -1,10 +1,11 @@
-"""Recipes whose data is pairs of a face and a sound: Wav2Pix."""
+"""Recipes whose data is pairs of a face and a sound: Wav2Pix and AVGAN."""
 
 import dataclasses
 
 from keras_avgan.recipes.base import SMOKE_RUN_KEEPING, Recipe, RecipeError
 
 FACE_SIZES = (64, 128)
+VOICE_LENGTHS = (16384, 32768, 65536)  # what WaveGAN's generator makes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,4 +87,68 @@ WAV2PIX_BN = dataclasses.replace(
     batch_size=32,
     checkpoint_every=200,
     sample_every=200,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class AudioVisualRecipe(Recipe):
+    """A face and its sound from one latent (AVGAN), trained on pairs with a pair critic."""
+
+    sample_rate: int = 16000
+    slice_len: int = 16384  # WaveGAN's length; one-second clips are zero-padded
+    image_size: int = 64
+    image_dim: int = 32  # the critic's face tower width (DCGAN's d)
+    audio_dim: int = 8  # the critic's sound tower width (WaveGAN's d)
+    g_image_dim: int = 32  # the generator's face branch width
+    g_audio_dim: int = 16  # the generator's voice branch width
+    trunk_dim: int = 256  # the shared trunk's features, and the critic's joint layer
+    phase_shuffle: int = 2
+    channels: int = 1  # the voice is mono
+    mismatched_weight: float = 1.0  # real face + another identity's voice counted as fake
+
+    def validate(self) -> None:
+        super().validate()
+        if self.image_size not in FACE_SIZES:
+            raise RecipeError(f"image_size must be one of {FACE_SIZES}, got {self.image_size}")
+        if self.slice_len not in VOICE_LENGTHS:
+            raise RecipeError(f"slice_len must be one of {VOICE_LENGTHS} (WaveGAN's voice "
+                              f"branch), got {self.slice_len}")
+        for key in ("image_dim", "audio_dim", "g_image_dim", "g_audio_dim", "trunk_dim"):
+            if getattr(self, key) < 1:
+                raise RecipeError(f"{key} must be at least 1, got {getattr(self, key)}")
+        if self.channels != 1:
+            raise RecipeError(f"avgan's voice is mono (channels=1), got {self.channels}")
+        if self.mismatched_weight < 0:
+            raise RecipeError(f"mismatched_weight must be 0 (off) or positive, got "
+                              f"{self.mismatched_weight}")
+        if self.d_steps != 1:
+            raise RecipeError("avgan trains with one critic update per step (d_steps=1): "
+                              "mismatched faces come one per real pair")
+
+
+# AVGAN as its report meant it, trained end to end: the non-saturating loss with R1 (the
+# setting that trains WaveGAN and DCGAN on two CPU cores), one critic update per step,
+# Adam (0, 0.99), a moving average of the generator; the pair critic also learns that a
+# real face with another identity's voice is a fake pair.
+AVGAN = AudioVisualRecipe(
+    name="avgan",
+    summary="a face and its voice from one latent (AVGAN), judged by a pair critic",
+    data_kind="audio_visual",
+    generator="avgan_generator",
+    discriminator="pair_critic",
+    demo="talking",
+    loss="dcgan",
+    r1_gamma=10.0,
+    d_steps=1,
+    batch_size=32,
+    d_learning_rate=2e-4,
+    g_learning_rate=2e-4,
+    beta_1=0.0,
+    beta_2=0.99,
+    g_ema=0.999,
+    label_column="identity",
+    checkpoint_every=250,
+    sample_every=250,
+    smoke={"image_dim": 2, "audio_dim": 2, "g_image_dim": 2, "g_audio_dim": 2, "trunk_dim": 8,
+           "batch_size": 4, "steps": 4, **SMOKE_RUN_KEEPING},
 )

@@ -309,7 +309,7 @@ def export_run(run_dir, *, name: str | None = None, base="saved_models",
     modality = modalities.for_recipe(trained)
     modality.require_command("export", trained)
     recipe, sampler, which = load_sampler(run_dir)
-    spec = modality.output_spec(recipe)
+    specs = modality.output_specs(recipe)
     served = modality.served_inputs(recipe)
     # Speech must reach a served Wav2Pix at the rate it was trained on.
     notes = {name: {"sample_rate": recipe.sample_rate} for name in served[0]} if served else {}
@@ -321,7 +321,7 @@ def export_run(run_dir, *, name: str | None = None, base="saved_models",
     target = export_to_serving_base(
         sampler.generator, name=name or recipe.name, base=base, version=version,
         serving_root=serving_root, publish=sampler.renderer.publish,
-        outputs={spec.name: spec.to_dict()}, kind=modality.kind,
+        outputs={spec.name: spec.to_dict() for spec in specs}, kind=modality.kind,
         latent_dim=recipe.latent_dim, latent_dist=recipe.latent_dist,
         cond_specs=cond_specs, recipe=recipe.name, checkpoint=which, classes=classes,
         served=served, input_notes=notes)

@@ -17,6 +17,9 @@ class BatchLayout:
     outputs: tuple[str, ...]  # what the generator makes, e.g. ("audio",) or ("image", "audio")
     conditions: tuple[str, ...] = ()  # what the generator takes besides z
     critic_conditions: tuple[str, ...] = ()  # which of them the critic also takes
+    # Batch elements only loss terms read (AVGAN's "mismatched_image"); they travel with the
+    # conditions but reach neither network.
+    passed: tuple[str, ...] = ()
 
     def __post_init__(self):
         if not self.outputs:
@@ -28,7 +31,7 @@ class BatchLayout:
 
     @property
     def keys(self) -> tuple[str, ...]:
-        return self.outputs + self.conditions
+        return self.outputs + self.conditions + self.passed
 
     def split(self, data):
         """(real, conditions): real is a tensor (one output) or a dict; conditions a dict."""
@@ -54,7 +57,8 @@ class BatchLayout:
             raise ValueError(f"a batch must hold {list(self.keys)}; got one tensor"
                              + self._hint())
         real = dict(zip(self.outputs, values[:len(self.outputs)], strict=True))
-        conditions = dict(zip(self.conditions, values[len(self.outputs):], strict=True))
+        conditions = dict(zip(self.conditions + self.passed, values[len(self.outputs):],
+                              strict=True))
         return (real[self.outputs[0]] if len(self.outputs) == 1 else real), conditions
 
     def _conditioned(self) -> str:

@@ -25,6 +25,8 @@ def loss_terms(recipe: recipes.Recipe) -> list:
     if recipe.conditioning == "class":
         added.append(terms.AuxiliaryClassifier(recipe.label_column, recipe.ac_weight,
                                                recipe.ac_on_fakes))
+    if getattr(recipe, "mismatched_weight", 0.0):  # pair critics (AVGAN)
+        added.append(terms.MismatchedPair(recipe.mismatched_weight, loss=recipe.loss))
     return added
 
 
@@ -40,11 +42,13 @@ def build_gan(recipe: recipes.Recipe, seed: int | None = None) -> GAN:
     average = {"generator_ema": build_generator(recipe), "ema_decay": recipe.g_ema} \
         if recipe.g_ema else {}
     conditioned = (recipe.label_column,) if recipe.conditioning == "class" else ()
+    added = loss_terms(recipe)
+    passed = tuple(t.key for t in added if isinstance(t, terms.MismatchedPair))
     return SCHEMES[recipe.train_scheme](
         generator, discriminator, latent_dim=recipe.latent_dim, latent_dist=recipe.latent_dist,
-        loss=recipe.loss, d_steps=recipe.d_steps, gp_weight=recipe.gp_weight,
-        terms=loss_terms(recipe), outputs=(modalities.for_recipe(recipe).output_name,),
-        conditions=conditioned, seed=seed, **average)
+        loss=recipe.loss, d_steps=recipe.d_steps, gp_weight=recipe.gp_weight, terms=added,
+        outputs=modalities.for_recipe(recipe).output_names, conditions=conditioned,
+        passed=passed, seed=seed, **average)
 
 
 def load_generator(run_dir: str | Path, which: str = "auto", log=None):

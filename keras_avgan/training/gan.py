@@ -44,8 +44,9 @@ from keras_avgan.training.batches import BatchLayout
 class GAN(keras.Model):
     def __init__(self, generator, discriminator, *, latent_dim: int, latent_dist: str = "uniform",
                  loss: str = "wgan-gp", d_steps: int = 5, gp_weight: float = 10.0, terms=(),
-                 outputs=("x",), conditions=(), critic_conditions=(), seed: int | None = None,
-                 generator_ema=None, ema_decay: float = 0.0, **kwargs):
+                 outputs=("x",), conditions=(), critic_conditions=(), passed=(),
+                 seed: int | None = None, generator_ema=None, ema_decay: float = 0.0,
+                 **kwargs):
         super().__init__(**kwargs)
         if (generator_ema is None) != (ema_decay == 0.0) or not 0.0 <= ema_decay < 1.0:
             raise ValueError("pass generator_ema (a second generator of the same architecture) "
@@ -58,7 +59,8 @@ class GAN(keras.Model):
         self.generator_ema, self.ema_decay = generator_ema, float(ema_decay)
         self.latent_dim, self.latent_dist = int(latent_dim), latent_dist
         self.loss_name, self.d_steps, self.gp_weight = loss, int(d_steps), float(gp_weight)
-        self.layout = BatchLayout(tuple(outputs), tuple(conditions), tuple(critic_conditions))
+        self.layout = BatchLayout(tuple(outputs), tuple(conditions), tuple(critic_conditions),
+                                  tuple(passed))
         self.separate_passes = _has_batch_norm(discriminator)
         pair = losses.get_loss(loss)
         self._g_loss_fn, self._d_loss_fn = pair.generator, pair.discriminator
@@ -234,7 +236,8 @@ class GAN(keras.Model):
         if self.separate_passes:
             return critic(real, conditions), critic(fake, conditions)
         both = tf.nest.map_structure(lambda r, f: keras.ops.concatenate([r, f], 0), real, fake)
-        doubled = {k: keras.ops.concatenate([v, v], 0) for k, v in conditions.items()}
+        doubled = {k: keras.ops.concatenate([conditions[k]] * 2, 0)
+                   for k in self.layout.critic_conditions}
         halves = {k: keras.ops.split(v, 2, axis=0) for k, v in critic(both, doubled).items()}
         return {k: v[0] for k, v in halves.items()}, {k: v[1] for k, v in halves.items()}
 
@@ -269,6 +272,7 @@ class GAN(keras.Model):
             "terms": [terms_lib.serialize(t) for t in self.extra_terms],
             "outputs": list(self.layout.outputs), "conditions": list(self.layout.conditions),
             "critic_conditions": list(self.layout.critic_conditions),
+            "passed": list(self.layout.passed),
             "seed": self.seed, "ema_decay": self.ema_decay,
             "generator_ema": (None if self.generator_ema is None
                               else keras.saving.serialize_keras_object(self.generator_ema)),

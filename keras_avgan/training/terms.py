@@ -207,7 +207,9 @@ class MismatchedPair(LossTerm):
     """GAN-CLS (Reed et al. 2016), as Wav2Pix trains its critic: a real example shown with
     another pair's condition is a fake pair, so the critic judges agreement and not only
     realism. Adds weight * the fake half of the critic's `loss` on the mismatched example,
-    which the scheme passes in conditions[`key`] (Wav2Pix: a face of another identity)."""
+    which the scheme passes in conditions[`key`] (Wav2Pix: a face of another identity). When
+    examples are dicts (AVGAN's {"image", "audio"}), that face replaces the real example's
+    "image", so the critic sees a real voice with a face that is not its speaker's."""
 
     name = "mismatched_pair"
     d_metrics = ("mismatched",)
@@ -218,7 +220,10 @@ class MismatchedPair(LossTerm):
         self.weight, self.loss, self.key = float(weight), loss, key
 
     def on_discriminator(self, c: Critique):
-        value = losses.FAKE_HALVES[self.loss](c.critic(c.conditions[self.key]))
+        other = c.conditions[self.key]
+        if isinstance(c.real, dict):
+            other = {**c.real, "image": keras.ops.cast(other, c.real["image"].dtype)}
+        value = losses.FAKE_HALVES[self.loss](c.critic(other))
         return self.weight * value, {"mismatched": value}
 
     def get_config(self):

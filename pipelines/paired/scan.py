@@ -41,6 +41,11 @@ class Pair:
         train/held-out split and its judges' cache."""
         return self.image.path
 
+    @property
+    def paths(self) -> tuple[str, str]:
+        """Both halves: what a judge's cache name must cover (a voice judge's included)."""
+        return self.image.path, self.audio.path
+
 
 @dataclass
 class PairScan:

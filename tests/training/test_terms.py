@@ -117,6 +117,22 @@ def test_a_mismatched_pair_is_judged_as_a_fake_by_the_critics_own_loss(loss, exp
         terms.MismatchedPair(loss="wgan")
 
 
+def test_a_mismatched_pair_of_dicts_keeps_the_real_voice_and_swaps_in_the_other_face():
+    voice = keras.ops.convert_to_tensor(np.array([[1.0], [3.0]], np.float32))
+    c = critique(conditions={"mismatched_image": np.array([[0.5], [2.0]], np.float32)})
+    c.real = {"image": keras.ops.zeros((2, 1)), "audio": voice}
+    seen = {}
+
+    def critic(pair):  # the logit: face + voice
+        seen.update(pair)
+        return pair["image"] + pair["audio"]
+
+    c.critic = critic
+    _, values = terms.MismatchedPair(1.0, loss="wgan-gp").on_discriminator(c)
+    np.testing.assert_array_equal(np.asarray(seen["audio"]), [[1.0], [3.0]])
+    assert float(values["mismatched"]) == pytest.approx((1.5 + 5.0) / 2)
+
+
 def test_every_term_round_trips_through_its_config():
     for term in (terms.L1Reconstruction(5.0, output="image"), terms.FeatureMatching(3.0),
                  terms.MismatchedPair(0.5, loss="hinge", key="other")):

@@ -22,6 +22,7 @@ import keras
 from keras_avgan.errors import UserError
 from keras_avgan.layers.phase_shuffle import PhaseShuffle
 from keras_avgan.networks.audio.spectrogram_critic import SpectrogramCritic
+from keras_avgan.networks.conditioning import join_one_hot
 from keras_avgan.networks.sequence import CriticSequence, SequenceModel, build_in_order
 
 SLICE_LENS = (16384, 32768, 65536)
@@ -118,9 +119,7 @@ class WaveGANGenerator(SequenceModel):
     def call(self, inputs, training=False):
         if self.num_classes:
             z, label = inputs
-            one_hot = keras.ops.one_hot(keras.ops.cast(label, "int32"), self.num_classes,
-                                        dtype=z.dtype) * self.condition_gain
-            inputs = keras.ops.concatenate([z, one_hot], axis=-1)
+            inputs = join_one_hot(z, label, self.num_classes, self.condition_gain)
         return super().call(inputs, training=training)
 
     def compute_output_shape(self, input_shape):

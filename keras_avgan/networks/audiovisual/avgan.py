@@ -1,0 +1,191 @@
+"""AVGAN: a face and its sound from one latent, judged together by a pair critic.
+
+Generator: z (and, conditioned, a one-hot identity scaled by `condition_gain`) -> a shared
+trunk (Dense + LeakyReLU 0.2) -> two branches fed the same trunk features: DCGAN's
+generator for the face ([B, S, S, 3], tanh) and WaveGAN's for the sound ([B, T, 1], tanh).
+Because both branches read one vector, whatever decides the face also decides the voice.
+Pair critic: one tower per modality (strided convolutions with LeakyReLU 0.2, DCGAN's for
+the face, WaveGAN's with phase shuffle for the sound), each flattened; the two feature
+vectors are concatenated and a joint Dense + LeakyReLU judges the pair, with one logit (and,
+conditioned, identity logits for the AC-GAN term). Trained end to end, with mismatched real
+pairs (a face with another identity's voice) counted as fakes, it judges whether face and
+sound belong together, not only whether each looks real.
+"""
+
+import keras
+
+from keras_avgan.layers.phase_shuffle import PhaseShuffle
+from keras_avgan.networks.audio.wavegan import WaveGANGenerator
+from keras_avgan.networks.audio.wavegan import layout as audio_layout
+from keras_avgan.networks.conditioning import join_one_hot
+from keras_avgan.networks.image.dcgan import DCGANGenerator, num_layers
+
+LEAK = 0.2
+AUDIO_KERNEL, IMAGE_KERNEL = 25, 5
+SHUFFLED = 4  # phase shuffle after the sound tower's first four convolutions, as WaveGAN
+
+
+@keras.saving.register_keras_serializable(package="keras_avgan")
+class AVGANGenerator(keras.Model):
+    """z [B, latent_dim] (and identity ids [B] when num_classes > 0) -> {"image":
+    [B, S, S, 3], "audio": [B, slice_len, 1]}, both float32 in [-1, 1]."""
+
+    def __init__(self, latent_dim: int = 100, image_size: int = 64, slice_len: int = 16384,
+                 image_dim: int = 32, audio_dim: int = 16, trunk_dim: int = 256,
+                 num_classes: int = 0, condition_gain: float = 1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim, self.image_size, self.slice_len = latent_dim, image_size, slice_len
+        self.image_dim, self.audio_dim, self.trunk_dim = image_dim, audio_dim, trunk_dim
+        self.num_classes, self.condition_gain = num_classes, float(condition_gain)
+        self.trunk = keras.layers.Dense(trunk_dim, name="trunk")
+        self.leaky = keras.layers.LeakyReLU(LEAK, name="leaky_relu")
+        self.face = DCGANGenerator(latent_dim=trunk_dim, image_size=image_size,
+                                   model_dim=image_dim, kernel_size=IMAGE_KERNEL,
+                                   name="face_branch")
+        self.voice = WaveGANGenerator(latent_dim=trunk_dim, slice_len=slice_len,
+                                      model_dim=audio_dim, name="voice_branch")
+        self.trunk.build((None, latent_dim + num_classes))
+        self.built = True
+
+    def call(self, inputs, training=False):
+        if self.num_classes:
+            z, label = inputs
+            z = join_one_hot(z, label, self.num_classes, self.condition_gain)
+        else:
+            z = inputs
+        shared = self.leaky(self.trunk(z))
+        return {"image": self.face(shared, training=training),
+                "audio": self.voice(shared, training=training)}
+
+    def compute_output_shape(self, input_shape):
+        batch = (tuple(input_shape[0]) if self.num_classes else tuple(input_shape))[0]
+        return {"image": (batch, self.image_size, self.image_size, 3),
+                "audio": (batch, self.slice_len, 1)}
+
+    def get_config(self):
+        return {**super().get_config(), "latent_dim": self.latent_dim,
+                "image_size": self.image_size, "slice_len": self.slice_len,
+                "image_dim": self.image_dim, "audio_dim": self.audio_dim,
+                "trunk_dim": self.trunk_dim, "num_classes": self.num_classes,
+                "condition_gain": self.condition_gain}
+
+
+@keras.saving.register_keras_serializable(package="keras_avgan")
+class PairCritic(keras.Model):
+    """{"image": [B, S, S, 3], "audio": [B, T, 1]} -> {"logit": [B, 1]} (and "classes":
+    [B, num_classes] when num_classes > 0), float32."""
+
+    def __init__(self, image_size: int = 64, slice_len: int = 16384, image_dim: int = 32,
+                 audio_dim: int = 8, joint_dim: int = 256, phase_shuffle: int = 2,
+                 num_classes: int = 0, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.image_size, self.slice_len = image_size, slice_len
+        self.image_dim, self.audio_dim, self.joint_dim = image_dim, audio_dim, joint_dim
+        self.phase_shuffle, self.num_classes, self.seed = phase_shuffle, num_classes, seed
+        self.leaky = keras.layers.LeakyReLU(LEAK, name="leaky_relu")
+        self.flatten = keras.layers.Flatten(name="flatten")
+        # One attribute per layer (TF checkpoints do not see layers held in lists).
+        self.image_depth = num_layers(image_size)
+        for i in range(self.image_depth):
+            setattr(self, f"face{i}", keras.layers.Conv2D(
+                image_dim * 2 ** i, IMAGE_KERNEL, strides=2, padding="same", name=f"face{i}"))
+        _, strides = audio_layout(slice_len)
+        self.audio_strides = strides
+        for i, stride in enumerate(strides):
+            setattr(self, f"voice{i}", keras.layers.Conv1D(
+                audio_dim * 2 ** i, AUDIO_KERNEL, strides=stride, padding="same",
+                name=f"voice{i}"))
+        self.shuffled = SHUFFLED if phase_shuffle else 0
+        for i in range(self.shuffled):
+            setattr(self, f"shuffle{i}", PhaseShuffle(
+                phase_shuffle, seed=None if seed is None else seed + i, name=f"shuffle{i}"))
+        self.joint = keras.layers.Dense(joint_dim, name="joint")
+        self.logit = keras.layers.Dense(1, dtype="float32", name="logit")
+        if num_classes:
+            self.class_logits = keras.layers.Dense(num_classes, dtype="float32",
+                                                   name="class_logits")
+        self.build({"image": (None, image_size, image_size, 3), "audio": (None, slice_len, 1)})
+
+    def _face_layers(self):
+        return [getattr(self, f"face{i}") for i in range(self.image_depth)]
+
+    def _voice_layers(self):
+        return [getattr(self, f"voice{i}") for i in range(len(self.audio_strides))]
+
+    def build(self, input_shape):
+        face = tuple(input_shape["image"])
+        for conv in self._face_layers():
+            conv.build(face)
+            face = conv.compute_output_shape(face)
+        voice = tuple(input_shape["audio"])
+        for conv in self._voice_layers():
+            conv.build(voice)
+            voice = conv.compute_output_shape(voice)
+        width = _size(face[1:]) + _size(voice[1:])
+        self.joint.build((None, width))
+        self.logit.build((None, self.joint_dim))
+        if self.num_classes:
+            self.class_logits.build((None, self.joint_dim))
+        self.built = True
+
+    def tower_features(self, inputs, training=False):
+        """(face features, sound features), each flattened: what the joint layer reads."""
+        face = inputs["image"]
+        for conv in self._face_layers():
+            face = self.leaky(conv(face))
+        voice = inputs["audio"]
+        for i, conv in enumerate(self._voice_layers()):
+            voice = self.leaky(conv(voice))
+            if i < self.shuffled:
+                voice = getattr(self, f"shuffle{i}")(voice, training=training)
+        return self.flatten(face), self.flatten(voice)
+
+    def call(self, inputs, training=False):
+        face, voice = self.tower_features(inputs, training=training)
+        joint = self.leaky(self.joint(keras.ops.concatenate([face, voice], axis=-1)))
+        out = {"logit": self.logit(joint)}
+        if self.num_classes:
+            out["classes"] = self.class_logits(joint)
+        return out
+
+    def compute_output_shape(self, input_shape):
+        batch = tuple(input_shape["image"])[0]
+        out = {"logit": (batch, 1)}
+        if self.num_classes:
+            out["classes"] = (batch, self.num_classes)
+        return out
+
+    def get_config(self):
+        return {**super().get_config(), "image_size": self.image_size,
+                "slice_len": self.slice_len, "image_dim": self.image_dim,
+                "audio_dim": self.audio_dim, "joint_dim": self.joint_dim,
+                "phase_shuffle": self.phase_shuffle, "num_classes": self.num_classes,
+                "seed": self.seed}
+
+
+def _size(shape) -> int:
+    total = 1
+    for dim in shape:
+        total *= int(dim)
+    return total
+
+
+def _classes(recipe) -> int:
+    """The identity count when conditioned (fit takes it from the data; 2 before that, for
+    shapes only), else 0."""
+    return (recipe.num_classes or 2) if recipe.conditioning == "class" else 0
+
+
+def build_avgan_generator(recipe) -> AVGANGenerator:
+    return AVGANGenerator(latent_dim=recipe.latent_dim, image_size=recipe.image_size,
+                          slice_len=recipe.slice_len, image_dim=recipe.g_image_dim,
+                          audio_dim=recipe.g_audio_dim, trunk_dim=recipe.trunk_dim,
+                          num_classes=_classes(recipe), condition_gain=recipe.condition_gain,
+                          name="generator")
+
+
+def build_pair_critic(recipe) -> PairCritic:
+    return PairCritic(image_size=recipe.image_size, slice_len=recipe.slice_len,
+                      image_dim=recipe.image_dim, audio_dim=recipe.audio_dim,
+                      joint_dim=recipe.trunk_dim, phase_shuffle=recipe.phase_shuffle,
+                      num_classes=_classes(recipe), name="discriminator")
