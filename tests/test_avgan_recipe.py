@@ -26,7 +26,10 @@ def talking(tmp_path_factory):
 @pytest.fixture(scope="module")
 def trained(talking, tmp_path_factory):
     run = tmp_path_factory.mktemp("avgan") / "run"
-    assert main(_fit(talking, run, 4, "--set", "conditioning=class")) == 0
+    # Scored every 2 steps by its faces, the best kept by how often the identity asked for
+    # is seen.
+    assert main(_fit(talking, run, 4, "--eval-every", "2", "--set", "conditioning=class",
+                     "best_metric=accuracy", "spectral_branch=true")) == 0
     return run
 
 
@@ -43,6 +46,8 @@ def test_fit_generate_and_evaluate_a_conditioned_run(trained, tmp_path, capsys):
               for k in json.loads(line)}
     assert {"mismatched", "r1", "ac_loss_d"} <= logged
     assert (trained / "samples" / "step_0000004.png").is_file()
+    best = json.loads((trained / "best" / "best.json").read_text())
+    assert best["step"] in (2, 4) and 0.0 <= best["accuracy_identity"] <= 1.0
     assert main(["generate", "--run-dir", str(trained), "-n", "2", "--cond", "identity=id01",
                  "--out", str(tmp_path / "g")]) == 0
     written = sorted(p.name for p in (tmp_path / "g").iterdir())

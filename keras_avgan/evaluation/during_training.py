@@ -16,7 +16,8 @@ SELECTION_SEED = EVAL_SEED + 1
 
 
 class BestKeeper:
-    """Scores with the first label column's classifier; keeps the checkpoint with the lowest
+    """Scores with the first label column's classifier (for face-and-voice pairs, the face
+    judge's, on the faces); keeps the checkpoint with the lowest
     Frechet distance, or the highest Inception Score (`best_metric=is`, as WaveGAN's
     reference code keeps its best), or for a generator conditioned on that column the highest
     share of samples heard as the class asked for (`best_metric=accuracy`)."""
@@ -25,10 +26,14 @@ class BestKeeper:
                  log=print):
         self.run, self.recipe, self.n, self.sampler = run, recipe, n, sampler
         self.modality = modalities.for_recipe(recipe)
+        if self.modality.judged_in_halves:  # face-and-voice pairs: picked by their faces
+            self.modality = self.modality.faces
         # A conditional fit has already named the files without labels (modality.load)
-        self.data = load_labelled(data_root, recipe, name_unlabelled=not recipe.conditional)
+        self.data = load_labelled(data_root, recipe, name_unlabelled=not recipe.conditional,
+                                  modality=self.modality)
         self.column = next(iter(self.data.class_names))
-        self.classifier, _ = classifier_for(self.data, self.column, recipe, log=log)
+        self.classifier, _ = classifier_for(self.data, self.column, recipe, log=log,
+                                            modality=self.modality)
         self.train_act, _ = classifiers.classifier_outputs(
             self.classifier, self.modality.judge_inputs(self.data.train))
         # A conditional generator's class ids -> this classifier's. Its condition is

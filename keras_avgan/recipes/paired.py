@@ -103,6 +103,7 @@ class AudioVisualRecipe(Recipe):
     g_audio_dim: int = 16  # the generator's voice branch width
     trunk_dim: int = 256  # the shared trunk's features, and the critic's joint layer
     phase_shuffle: int = 2
+    spectral_branch: bool = False  # the critic also hears the voice's log spectrogram
     channels: int = 1  # the voice is mono
     mismatched_weight: float = 1.0  # real face + another identity's voice counted as fake
 

@@ -54,9 +54,22 @@ def test_both_halves_depend_on_the_shared_trunk_and_on_the_identity():
         assert not np.allclose(np.asarray(other[key]), np.asarray(g([z, tf.constant([0, 1])])[key]))
 
 
+def test_the_spectral_branch_adds_its_logit_for_the_voice():
+    keras.utils.set_random_seed(0)
+    made = AVGANGenerator(**SMALL)(_z())
+    critic = PairCritic(**CRITIC, spectral_branch=True)
+    face, voice = critic.tower_features(made)
+    logit = critic.logit(critic.leaky(critic.joint(keras.ops.concatenate([face, voice], -1))))
+    np.testing.assert_allclose(np.asarray(critic(made)["logit"]),
+                               np.asarray(logit + critic.spectral(made["audio"])), atol=1e-5)
+    plain = PairCritic(**CRITIC)
+    assert _trainable(critic) - _trainable(plain) == _trainable(critic.spectral) > 0
+
+
 def test_configs_round_trip_and_every_weight_is_checkpointed(tmp_path):
     keras.utils.set_random_seed(0)
-    g, d = AVGANGenerator(**SMALL), PairCritic(**CRITIC, num_classes=2, seed=3)
+    g = AVGANGenerator(**SMALL)
+    d = PairCritic(**CRITIC, num_classes=2, spectral_branch=True, seed=3)
     g2 = AVGANGenerator.from_config(g.get_config())
     g2.set_weights(g.get_weights())
     z = _z(1)
@@ -65,8 +78,8 @@ def test_configs_round_trip_and_every_weight_is_checkpointed(tmp_path):
     assert PairCritic.from_config(d.get_config()).get_config() == d.get_config()
     keras.utils.set_random_seed(1)
     assert_checkpoint_restores_every_weight(g, AVGANGenerator(**SMALL), tmp_path / "g")
-    assert_checkpoint_restores_every_weight(d, PairCritic(**CRITIC, num_classes=2, seed=3),
-                                            tmp_path / "d")
+    other = PairCritic(**CRITIC, num_classes=2, spectral_branch=True, seed=3)
+    assert_checkpoint_restores_every_weight(d, other, tmp_path / "d")
 
 
 def test_mixed_bfloat16_keeps_both_halves_and_the_logit_float32():

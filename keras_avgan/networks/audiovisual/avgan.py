@@ -7,14 +7,17 @@ Because both branches read one vector, whatever decides the face also decides th
 Pair critic: one tower per modality (strided convolutions with LeakyReLU 0.2, DCGAN's for
 the face, WaveGAN's with phase shuffle for the sound), each flattened; the two feature
 vectors are concatenated and a joint Dense + LeakyReLU judges the pair, with one logit (and,
-conditioned, identity logits for the AC-GAN term). Trained end to end, with mismatched real
-pairs (a face with another identity's voice) counted as fakes, it judges whether face and
-sound belong together, not only whether each looks real.
+conditioned, identity logits for the AC-GAN term). With `spectral_branch` WaveGAN's
+spectrogram critic also hears the voice and adds its logit: whether it sounds like a voice
+at all, which the strided waveform tower is slow to learn. Trained end to end, with
+mismatched real pairs (a real voice with another identity's face) counted as fakes, it
+judges whether face and sound belong together, not only whether each looks real.
 """
 
 import keras
 
 from keras_avgan.layers.phase_shuffle import PhaseShuffle
+from keras_avgan.networks.audio.spectrogram_critic import SpectrogramCritic
 from keras_avgan.networks.audio.wavegan import WaveGANGenerator
 from keras_avgan.networks.audio.wavegan import layout as audio_layout
 from keras_avgan.networks.conditioning import join_one_hot
@@ -77,11 +80,15 @@ class PairCritic(keras.Model):
 
     def __init__(self, image_size: int = 64, slice_len: int = 16384, image_dim: int = 32,
                  audio_dim: int = 8, joint_dim: int = 256, phase_shuffle: int = 2,
-                 num_classes: int = 0, seed: int | None = None, **kwargs):
+                 num_classes: int = 0, spectral_branch: bool = False, seed: int | None = None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.image_size, self.slice_len = image_size, slice_len
         self.image_dim, self.audio_dim, self.joint_dim = image_dim, audio_dim, joint_dim
         self.phase_shuffle, self.num_classes, self.seed = phase_shuffle, num_classes, seed
+        self.spectral_branch = bool(spectral_branch)
+        if spectral_branch:  # WaveGAN's spectrogram critic, its logit added: is it a voice?
+            self.spectral = SpectrogramCritic(audio_dim, name="spectral")
         self.leaky = keras.layers.LeakyReLU(LEAK, name="leaky_relu")
         self.flatten = keras.layers.Flatten(name="flatten")
         # One attribute per layer (TF checkpoints do not see layers held in lists).
@@ -126,6 +133,8 @@ class PairCritic(keras.Model):
         self.logit.build((None, self.joint_dim))
         if self.num_classes:
             self.class_logits.build((None, self.joint_dim))
+        if self.spectral_branch:
+            self.spectral.build(tuple(input_shape["audio"]))
         self.built = True
 
     def tower_features(self, inputs, training=False):
@@ -143,7 +152,10 @@ class PairCritic(keras.Model):
     def call(self, inputs, training=False):
         face, voice = self.tower_features(inputs, training=training)
         joint = self.leaky(self.joint(keras.ops.concatenate([face, voice], axis=-1)))
-        out = {"logit": self.logit(joint)}
+        logit = self.logit(joint)
+        if self.spectral_branch:
+            logit = logit + self.spectral(inputs["audio"])
+        out = {"logit": logit}
         if self.num_classes:
             out["classes"] = self.class_logits(joint)
         return out
@@ -160,7 +172,7 @@ class PairCritic(keras.Model):
                 "slice_len": self.slice_len, "image_dim": self.image_dim,
                 "audio_dim": self.audio_dim, "joint_dim": self.joint_dim,
                 "phase_shuffle": self.phase_shuffle, "num_classes": self.num_classes,
-                "seed": self.seed}
+                "spectral_branch": self.spectral_branch, "seed": self.seed}
 
 
 def _size(shape) -> int:
@@ -188,4 +200,5 @@ def build_pair_critic(recipe) -> PairCritic:
     return PairCritic(image_size=recipe.image_size, slice_len=recipe.slice_len,
                       image_dim=recipe.image_dim, audio_dim=recipe.audio_dim,
                       joint_dim=recipe.trunk_dim, phase_shuffle=recipe.phase_shuffle,
-                      num_classes=_classes(recipe), name="discriminator")
+                      num_classes=_classes(recipe), spectral_branch=recipe.spectral_branch,
+                      name="discriminator")
