@@ -44,7 +44,7 @@ def test_the_recipe_refuses_what_its_networks_cannot_make():
 def test_fit_generate_and_evaluate_a_conditioned_run(trained, tmp_path, capsys):
     logged = {k for line in (trained / "metrics.jsonl").read_text().splitlines()
               for k in json.loads(line)}
-    assert {"mismatched", "r1", "ac_loss_d"} <= logged
+    assert {"mismatched", "r1", "ac_loss_d", "ac_loss_d_face", "ac_loss_g_voice"} <= logged
     assert (trained / "samples" / "step_0000004.png").is_file()
     best = json.loads((trained / "best" / "best.json").read_text())
     assert best["step"] in (2, 4) and 0.0 <= best["accuracy_identity"] <= 1.0

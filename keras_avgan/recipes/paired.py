@@ -104,6 +104,8 @@ class AudioVisualRecipe(Recipe):
     trunk_dim: int = 256  # the shared trunk's features, and the critic's joint layer
     phase_shuffle: int = 2
     spectral_branch: bool = False  # the critic also hears the voice's log spectrogram
+    # conditioning=class: an identity head on each tower too (AC-GAN terms of their own)
+    classes_per_half: bool = True
     channels: int = 1  # the voice is mono
     mismatched_weight: float = 1.0  # real face + another identity's voice counted as fake
 

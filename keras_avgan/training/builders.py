@@ -23,8 +23,10 @@ def loss_terms(recipe: recipes.Recipe) -> list:
     if recipe.drift:
         added.append(terms.Drift(recipe.drift))
     if recipe.conditioning == "class":
-        added.append(terms.AuxiliaryClassifier(recipe.label_column, recipe.ac_weight,
-                                               recipe.ac_on_fakes))
+        heads = ["classes"] + (["face_classes", "voice_classes"]
+                               if getattr(recipe, "classes_per_half", False) else [])
+        added += [terms.AuxiliaryClassifier(recipe.label_column, recipe.ac_weight,
+                                            recipe.ac_on_fakes, head=head) for head in heads]
     if getattr(recipe, "mismatched_weight", 0.0):  # pair critics (AVGAN)
         added.append(terms.MismatchedPair(recipe.mismatched_weight, loss=recipe.loss))
     return added

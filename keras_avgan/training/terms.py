@@ -123,32 +123,43 @@ class AuxiliaryClassifier(LossTerm):
     """AC-GAN (Odena et al. 2017): the critic's class head learns the class of real examples
     (with `on_fakes`, as TF-GAN's loss that GANSynth trains with, also of generated ones),
     and the generator is rewarded when its examples are classified as the class it was asked
-    for. Reports the unweighted cross entropies and the head's accuracy on real examples."""
+    for. Reports the unweighted cross entropies and the head's accuracy on real examples.
+    `head` names the critic output it reads ("classes"; AVGAN's pair critic also has one
+    per half, "face_classes" and "voice_classes", each a term of its own whose metrics carry
+    the half's name)."""
 
     name = "auxiliary_classifier"
-    d_metrics = ("ac_loss_d", "aux_accuracy_real")
-    g_metrics = ("ac_loss_g",)
 
-    def __init__(self, condition: str, weight: float = 10.0, on_fakes: bool = False):
+    def __init__(self, condition: str, weight: float = 10.0, on_fakes: bool = False,
+                 head: str = "classes"):
         self.condition, self.weight, self.on_fakes = condition, float(weight), bool(on_fakes)
+        self.head = head
+        suffix = "" if head == "classes" else "_" + head.removesuffix("_classes")
+        self.metric_names = {k: k + suffix for k in ("ac_loss_d", "aux_accuracy_real",
+                                                     "ac_loss_g")}
+        self.d_metrics = (self.metric_names["ac_loss_d"], self.metric_names["aux_accuracy_real"])
+        self.g_metrics = (self.metric_names["ac_loss_g"],)
 
     def _labels(self, c: Critique):
         return keras.ops.reshape(keras.ops.cast(c.conditions[self.condition], "int32"), (-1,))
 
     def on_discriminator(self, c: Critique):
-        labels, classes = self._labels(c), c.real_out["classes"]
+        labels, classes = self._labels(c), c.real_out[self.head]
         loss = cross_entropy(labels, classes)
         if self.on_fakes:
-            loss = loss + cross_entropy(labels, c.fake_out["classes"])
+            loss = loss + cross_entropy(labels, c.fake_out[self.head])
         hits = keras.ops.equal(keras.ops.argmax(classes, axis=-1), labels)
-        return self.weight * loss, {"ac_loss_d": loss, "aux_accuracy_real": _mean(hits)}
+        names = self.metric_names
+        return self.weight * loss, {names["ac_loss_d"]: loss,
+                                    names["aux_accuracy_real"]: _mean(hits)}
 
     def on_generator(self, c: Critique):
-        loss = cross_entropy(self._labels(c), c.fake_out["classes"])
-        return self.weight * loss, {"ac_loss_g": loss}
+        loss = cross_entropy(self._labels(c), c.fake_out[self.head])
+        return self.weight * loss, {self.metric_names["ac_loss_g"]: loss}
 
     def get_config(self):
-        return {"condition": self.condition, "weight": self.weight, "on_fakes": self.on_fakes}
+        return {"condition": self.condition, "weight": self.weight, "on_fakes": self.on_fakes,
+                "head": self.head}
 
 
 def _output(x, name: str):

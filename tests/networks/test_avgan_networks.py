@@ -31,6 +31,12 @@ def test_a_face_and_a_voice_come_from_one_latent():
     assert max(float(np.abs(np.asarray(v)).max()) for v in made.values()) <= 1.0
     out = PairCritic(**CRITIC, num_classes=5)(made)
     assert {k: tuple(v.shape) for k, v in out.items()} == {"logit": (2, 1), "classes": (2, 5)}
+    # An identity head per tower too: each half must tell the identity on its own.
+    critic = PairCritic(**CRITIC, num_classes=5, classes_per_half=True)
+    shapes = {k: tuple(v.shape) for k, v in critic(made).items()}
+    assert shapes == {"logit": (2, 1), "classes": (2, 5), "face_classes": (2, 5),
+                      "voice_classes": (2, 5)} == critic.compute_output_shape(
+                          {"image": (2, 64, 64, 3), "audio": (2, 16384, 1)})
 
 
 def test_the_generator_is_its_trunk_and_the_dcgan_and_wavegan_branches():

@@ -59,6 +59,20 @@ def test_auxiliary_classifier_cross_entropies_and_accuracy():
                                                          rel=1e-5)
 
 
+def test_an_auxiliary_classifier_of_another_head_reads_it_and_names_its_metrics():
+    logits = np.array([[0.0, np.log(3.0)], [0.0, np.log(3.0)]], np.float32)
+    c = critique(conditions={"identity": np.array([0, 1], np.int32)},
+                 real_heads={"classes": logits[:, ::-1], "voice_classes": logits},
+                 fake_heads={"classes": logits, "voice_classes": logits[:, ::-1]})
+    term = terms.AuxiliaryClassifier("identity", 1.0, head="voice_classes")
+    assert term.d_metrics == ("ac_loss_d_voice", "aux_accuracy_real_voice")
+    values = term.on_discriminator(c)[1]
+    expected = (np.log(4.0) + np.log(4.0 / 3.0)) / 2  # the voice head's, not the joint's
+    assert float(values["ac_loss_d_voice"]) == pytest.approx(expected, rel=1e-5)
+    assert set(term.on_generator(c)[1]) == {"ac_loss_g_voice"}
+    assert terms.deserialize(terms.serialize(term)).head == "voice_classes"
+
+
 def test_terms_round_trip_through_their_configs():
     for term in (terms.GradientPenalty(3.0), terms.R1Penalty(1.0), terms.Drift(0.001),
                  terms.AuxiliaryClassifier("identity", 1.5, True)):

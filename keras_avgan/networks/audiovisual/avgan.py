@@ -9,7 +9,9 @@ the face, WaveGAN's with phase shuffle for the sound), each flattened; the two f
 vectors are concatenated and a joint Dense + LeakyReLU judges the pair, with one logit (and,
 conditioned, identity logits for the AC-GAN term). With `spectral_branch` WaveGAN's
 spectrogram critic also hears the voice and adds its logit: whether it sounds like a voice
-at all, which the strided waveform tower is slow to learn. Trained end to end, with
+at all, which the strided waveform tower is slow to learn. With `classes_per_half` each
+tower also has identity logits of its own, so that each half must carry the identity: the
+joint head can tell it from the face alone. Trained end to end, with
 mismatched real pairs (a real voice with another identity's face) counted as fakes, it
 judges whether face and sound belong together, not only whether each looks real.
 """
@@ -80,8 +82,8 @@ class PairCritic(keras.Model):
 
     def __init__(self, image_size: int = 64, slice_len: int = 16384, image_dim: int = 32,
                  audio_dim: int = 8, joint_dim: int = 256, phase_shuffle: int = 2,
-                 num_classes: int = 0, spectral_branch: bool = False, seed: int | None = None,
-                 **kwargs):
+                 num_classes: int = 0, spectral_branch: bool = False,
+                 classes_per_half: bool = False, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.image_size, self.slice_len = image_size, slice_len
         self.image_dim, self.audio_dim, self.joint_dim = image_dim, audio_dim, joint_dim
@@ -108,9 +110,15 @@ class PairCritic(keras.Model):
                 phase_shuffle, seed=None if seed is None else seed + i, name=f"shuffle{i}"))
         self.joint = keras.layers.Dense(joint_dim, name="joint")
         self.logit = keras.layers.Dense(1, dtype="float32", name="logit")
+        self.classes_per_half = bool(classes_per_half and num_classes)
         if num_classes:
             self.class_logits = keras.layers.Dense(num_classes, dtype="float32",
                                                    name="class_logits")
+        if self.classes_per_half:  # each tower alone must tell the identity
+            self.face_class_logits = keras.layers.Dense(num_classes, dtype="float32",
+                                                        name="face_class_logits")
+            self.voice_class_logits = keras.layers.Dense(num_classes, dtype="float32",
+                                                         name="voice_class_logits")
         self.build({"image": (None, image_size, image_size, 3), "audio": (None, slice_len, 1)})
 
     def _face_layers(self):
@@ -130,6 +138,9 @@ class PairCritic(keras.Model):
             voice = conv.compute_output_shape(voice)
         width = _size(face[1:]) + _size(voice[1:])
         self.joint.build((None, width))
+        if self.classes_per_half:
+            self.face_class_logits.build((None, _size(face[1:])))
+            self.voice_class_logits.build((None, _size(voice[1:])))
         self.logit.build((None, self.joint_dim))
         if self.num_classes:
             self.class_logits.build((None, self.joint_dim))
@@ -158,13 +169,17 @@ class PairCritic(keras.Model):
         out = {"logit": logit}
         if self.num_classes:
             out["classes"] = self.class_logits(joint)
+        if self.classes_per_half:
+            out["face_classes"] = self.face_class_logits(face)
+            out["voice_classes"] = self.voice_class_logits(voice)
         return out
 
     def compute_output_shape(self, input_shape):
         batch = tuple(input_shape["image"])[0]
         out = {"logit": (batch, 1)}
-        if self.num_classes:
-            out["classes"] = (batch, self.num_classes)
+        heads = ("classes", "face_classes", "voice_classes") if self.classes_per_half else (
+            ("classes",) if self.num_classes else ())
+        out.update({head: (batch, self.num_classes) for head in heads})
         return out
 
     def get_config(self):
@@ -172,7 +187,8 @@ class PairCritic(keras.Model):
                 "slice_len": self.slice_len, "image_dim": self.image_dim,
                 "audio_dim": self.audio_dim, "joint_dim": self.joint_dim,
                 "phase_shuffle": self.phase_shuffle, "num_classes": self.num_classes,
-                "spectral_branch": self.spectral_branch, "seed": self.seed}
+                "spectral_branch": self.spectral_branch,
+                "classes_per_half": self.classes_per_half, "seed": self.seed}
 
 
 def _size(shape) -> int:
@@ -201,4 +217,4 @@ def build_pair_critic(recipe) -> PairCritic:
                       image_dim=recipe.image_dim, audio_dim=recipe.audio_dim,
                       joint_dim=recipe.trunk_dim, phase_shuffle=recipe.phase_shuffle,
                       num_classes=_classes(recipe), spectral_branch=recipe.spectral_branch,
-                      name="discriminator")
+                      classes_per_half=recipe.classes_per_half, name="discriminator")
