@@ -108,7 +108,8 @@ def test_config_round_trip_and_the_terms_a_recipe_composes():
     clone = GAN.from_config(gan.get_config())
     assert [type(t) for t in clone.terms] == [type(t) for t in gan.terms]
     assert [t.get_config() for t in clone.extra_terms] == [
-        {"weight": 0.001}, {"condition": "pitch", "weight": 10.0, "on_fakes": False}]
+        {"weight": 0.001},
+        {"condition": "pitch", "weight": 10.0, "on_fakes": False, "head": "classes"}]
     assert clone.layout == gan.layout and clone.generator.count_params() == \
         gan.generator.count_params()
     recipe = recipes.replace(recipes.with_smoke(recipes.GANSYNTH), num_classes=3, d_steps=3,
@@ -117,7 +118,7 @@ def test_config_round_trip_and_the_terms_a_recipe_composes():
     assert (built.d_steps, built.seed, built.layout.conditions) == (3, 7, ("pitch",))
     assert [t.get_config() for t in built.terms[1:]] == [
         {"gamma": 1.0}, {"weight": 0.001}, {"condition": "pitch", "weight": 2.0,
-                                            "on_fakes": True}]
+                                            "on_fakes": True, "head": "classes"}]
     assert isinstance(built.terms[1], R1Penalty)  # terms compose onto any recipe
 
 
