@@ -106,12 +106,12 @@ def cmd_data_check(args) -> None:
     if path.is_file() and paired.looks_paired(path):
         print(paired.describe_pairs(paired.scan_pairs(path)))
         return
-    present, pairs_seen = [], False
+    # Modalities that share a report (the paired ones read pairs alike) print it once.
+    present, reports = [], set()
     for modality in modalities.MODALITIES.values():
-        reads_pairs = getattr(modality, "reads_pairs", False)
-        if (not reads_pairs or not pairs_seen) and modality.find_files(path):
+        if type(modality).describe not in reports and modality.find_files(path):
             present.append(modality)
-            pairs_seen = pairs_seen or reads_pairs
+            reports.add(type(modality).describe)
     if not present:
         raise DataError(f"{args.path}: no audio or image files found (searched recursively "
                         "for " + "; ".join(m.extensions_text for m in

@@ -18,7 +18,6 @@ from keras_avgan.modalities.audio_representations import Waveform
 from keras_avgan.modalities.base import Modality, Renderer, TrainingData
 from keras_avgan.modalities.image import ImageRenderer
 from keras_avgan.modalities.pairs import FacesOfPairs, PairedData, VoicesOfPairs
-from pipelines import paired
 
 
 class FaceVoiceRenderer(Renderer):
@@ -45,11 +44,7 @@ class AudioVisualModality(PairedData, Modality):
         return FaceVoiceRenderer()
 
     def training_dataset(self, recipe, data: TrainingData, seed: int, renderer):
-        ds = paired.paired_dataset(
-            data.files, list(data.class_names), sample_rate=recipe.sample_rate,
-            slice_len=recipe.slice_len, image_size=recipe.image_size,
-            batch_size=recipe.batch_size * recipe.d_steps, seed=seed,
-            mismatched=recipe.mismatched_weight > 0)
+        ds = self.pair_batches(recipe, data, seed, mismatched=recipe.mismatched_weight > 0)
         condition = data.conditions.name if data.conditions is not None else None
 
         def named(batch):

@@ -18,7 +18,6 @@ class PairedData:
     """The data half of a paired modality: scanning, checking and reporting pairs, and each
     pair's identity as its label. Mixed in before a Modality."""
 
-    reads_pairs = True  # `data check` without a recipe reports pairs once, not per modality
     extensions_text = "pairs: a sound and a picture with one name, or a pairs.csv"
 
     def find_files(self, path: Path) -> list[str]:
@@ -57,6 +56,13 @@ class PairedData:
 
     def describe(self, path: Path, recipe=None) -> str:
         return paired.describe_pairs(self._scan(recipe, path))
+
+    def pair_batches(self, recipe, data: TrainingData, seed: int, mismatched: bool = True):
+        """The pairs as tf.data batches of one step's worth (pipelines.paired)."""
+        return paired.paired_dataset(
+            data.files, list(data.class_names), sample_rate=recipe.sample_rate,
+            slice_len=recipe.slice_len, image_size=recipe.image_size,
+            batch_size=recipe.batch_size * recipe.d_steps, seed=seed, mismatched=mismatched)
 
     def label_rows(self, path: Path, recipe=None) -> labels_lib.Labels:
         """Each pair's picture -> its identity (the folder or pairs.csv names it); nothing

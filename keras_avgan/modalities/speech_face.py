@@ -10,8 +10,7 @@ import tensorflow as tf
 from keras_avgan.errors import UserError
 from keras_avgan.modalities.base import TrainingData
 from keras_avgan.modalities.pairs import FacesOfPairs
-from pipelines import paired
-from pipelines.audio import check_audio_files, decode_file, pad_to, peak_normalize
+from pipelines.audio import check_audio_files, eval_clips, peak_normalize
 
 
 class SpeechFaceModality(FacesOfPairs):
@@ -24,14 +23,11 @@ class SpeechFaceModality(FacesOfPairs):
                    "accuracy_identity is how often the judge sees the speaker",)
 
     def training_dataset(self, recipe, data: TrainingData, seed: int, renderer):
-        return paired.paired_dataset(
-            data.files, list(data.class_names), sample_rate=recipe.sample_rate,
-            slice_len=recipe.slice_len, image_size=recipe.image_size,
-            batch_size=recipe.batch_size, seed=seed)
+        return self.pair_batches(recipe, data, seed)
 
     # --- judging ----------------------------------------------------------------------
     def evaluation_inputs(self, recipe, files) -> np.ndarray:
-        return np.stack([speech_clip(pair.audio.path, recipe) for pair in files])
+        return speech_clips([pair.audio for pair in files], recipe)
 
     def served_inputs(self, recipe):
         """`speech` [B, slice_len] at the recipe's rate, any scale: divided by its peak in
@@ -46,7 +42,7 @@ class SpeechFaceModality(FacesOfPairs):
         if scan.bad:
             path, reason = scan.bad[0]
             raise UserError(f"--speech {path}: {reason}; pass a sound file (WAV, FLAC, MP3, ...)")
-        return np.stack([speech_clip(info.path, recipe) for info in scan.good])
+        return speech_clips(scan.good, recipe)
 
     def preview_inputs(self, recipe, data: TrainingData, count: int, seed: int) -> np.ndarray:
         """Speech of `count` pairs, the identities in turn (fixed, so previews of
@@ -59,10 +55,10 @@ class SpeechFaceModality(FacesOfPairs):
         for i in range(count):
             group = groups[i % len(groups)]
             order.append(group[i // len(groups) % len(group)])
-        return np.stack([speech_clip(p.audio.path, recipe) for p in order])
+        return speech_clips([p.audio for p in order], recipe)
 
 
-def speech_clip(path, recipe) -> np.ndarray:
-    """float32 [slice_len, 1]: a sound file as the training pipeline gives it."""
-    clip = peak_normalize(tf.constant(decode_file(path, recipe.sample_rate)))
-    return pad_to(clip, recipe.slice_len)[:recipe.slice_len].numpy()
+def speech_clips(files, recipe) -> np.ndarray:
+    """float32 [N, slice_len, 1]: sound files (AudioFileInfo) as the training pipeline gives
+    them: the first slice_len samples, peak-normalised, zero-padded."""
+    return eval_clips(files, recipe.sample_rate, recipe.slice_len)[..., None]

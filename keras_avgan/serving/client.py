@@ -51,12 +51,11 @@ def request(url: str, n: int | None = None, seed: int | None = None, z=None, *,
     it calls `serving_default`. `cond` adds condition inputs by name, one value per example.
     `speech` ([B, samples], from `speech_clips`) asks a served Wav2Pix for a face per clip.
     """
-    named = {"z": z} if speech is None else {"speech": speech}
     if speech is not None and z is not None:
         raise UserError("a model takes latents z or speech, not both")
-    given = next(iter(named.values())) is not None
+    given = z is not None or speech is not None
     signature = signature or ("serving_default" if given else "sample")
-    body = build_body(signature, fmt, n=n, seed=seed, cond=cond, **named)
+    body = build_body(signature, fmt, n=n, seed=seed, z=z, cond=cond, speech=speech)
     target = predict_url(url)
     payload = _post(target, body, timeout)
     return parse_response(payload, target)
