@@ -73,8 +73,9 @@ def _trainable_note(network) -> str:
 def cmd_data_demo(args) -> None:
     from pipelines import demo
 
-    path = demo.ensure_demo(args.kind, out=args.out)
-    print(f"demo dataset '{args.kind}' ready in {path}")
+    path = demo.ensure_demo(args.kind, out=args.out, fmt=args.format)
+    written = "" if args.format == demo.DEFAULT_FORMAT else f" (as {args.format})"
+    print(f"demo dataset '{args.kind}'{written} ready in {path}")
 
 
 def cmd_data_video(args) -> None:
@@ -93,6 +94,7 @@ def cmd_data_check(args) -> None:
 
     from keras_avgan import modalities
     from pipelines import paired
+    from pipelines.audio import nsynth
     from pipelines.errors import DataError
 
     recipe = _resolve_recipe(args) if args.recipe else None
@@ -105,6 +107,9 @@ def cmd_data_check(args) -> None:
         return
     if path.is_file() and paired.looks_paired(path):
         print(paired.describe_pairs(paired.scan_pairs(path)))
+        return
+    if nsynth.looks_like_nsynth(path):  # before the sounds: a jsonwav folder holds WAVs too
+        print(nsynth.describe_nsynth(nsynth.scan_nsynth(path)))
         return
     # Modalities that share a report (the paired ones read pairs alike) print it once.
     present, reports = [], set()
@@ -225,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = data_sub.add_parser("demo", help="build a demo dataset (no download)")
     demo.add_argument("kind", help="notes | faces | talking | digits (digits needs espeak-ng)")
     demo.add_argument("--out", help="folder to write (default: the cache --data demo reads)")
+    demo.add_argument("--format", choices=("files", "nsynth"), default="files",
+                      help="files: WAVs or PNGs with a labels.csv (what --data demo reads); "
+                           "nsynth: notes only, one NSynth-schema TFRecord file")
     demo.set_defaults(func=cmd_data_demo)
     check = data_sub.add_parser("check", help="diagnose a data folder or CSV")
     check.add_argument("path")

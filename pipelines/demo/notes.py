@@ -78,26 +78,31 @@ def synth_note(family, pitch, velocity, rng) -> np.ndarray:
     return (note * peak / max(np.abs(note).max(), 1e-9)).astype(np.float32)
 
 
+def demo_notes(seed=0, per_cell=15):
+    """(family, n, pitch, velocity, note) of every demo note, in the order they are drawn:
+    one generator for every format the demo is written in, so a seed names the same notes."""
+    rng = np.random.default_rng(seed)
+    for family in FAMILIES:
+        for pitch in PITCHES:
+            for n in range(per_cell):
+                velocity = int(rng.choice(VELOCITIES))
+                yield family, n, pitch, velocity, synth_note(family, pitch, velocity, rng)
+
+
 def build_notes(out_dir, seed=0, per_cell=15) -> Path:
     """An NSynth-like folder: <family>/<family>_<nnn>-<pitch>-<velocity>.wav plus labels.csv.
 
     5 families x 8 pitches x `per_cell` notes: 600 one-second files (19 MB) by default,
     about 1.5 s on one CPU core.
     """
-    rng = np.random.default_rng(seed)
     rows = ["path,pitch,family,velocity"]
     with staging(out_dir) as tmp:
         for family in FAMILIES:
             (tmp / family).mkdir()
-            for pitch in PITCHES:
-                for n in range(per_cell):
-                    velocity = int(rng.choice(VELOCITIES))
-                    note = synth_note(family, pitch, velocity, rng)
-                    name = f"{family}/{family}_{n:03d}-{pitch:03d}-{velocity:03d}.wav"
-                    soundfile.write(str(tmp / name), note, RATE, subtype="PCM_16")
-                    rows.append(f"{name},{pitch},{family},{velocity}")
+        for family, n, pitch, velocity, note in demo_notes(seed, per_cell):
+            name = f"{family}/{family}_{n:03d}-{pitch:03d}-{velocity:03d}.wav"
+            soundfile.write(str(tmp / name), note, RATE, subtype="PCM_16")
+            rows.append(f"{name},{pitch},{family},{velocity}")
         (tmp / LABELS_FILE).write_text("\n".join(rows) + "\n")
         mark(tmp, "notes", seed, len(rows) - 1)
     return Path(out_dir)
-
-
