@@ -21,6 +21,8 @@ FORBIDDEN = {
                                   "keras_avgan.networks"),
     "keras_avgan.training": ("keras_avgan.cli", "keras_avgan.generate", "keras_avgan.serving"),
     "keras_avgan.evaluation": ("keras_avgan.cli", "keras_avgan.generate", "keras_avgan.serving"),
+    # Fixed embeddings are what training uses, built from networks' parts and pipelines.
+    "keras_avgan.embeddings": UPPER + ("keras_avgan.modalities",),
     "keras_avgan.serving": ("keras_avgan.cli", "keras_avgan.generate", "keras_avgan.evaluation"),
     # The REST client runs wherever numpy does: no TensorFlow.
     "keras_avgan.serving.client": ("tensorflow", "keras"),

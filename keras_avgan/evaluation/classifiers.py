@@ -4,7 +4,6 @@ from a SavedModel a user supplies.
 """
 
 import weakref
-import zipfile
 from pathlib import Path
 
 import keras
@@ -12,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_avgan.errors import UserError
+from keras_avgan.keras_files import load_keras_file
 from keras_avgan.networks.judge import EMBEDDING, LOGITS
 
 
@@ -181,20 +181,4 @@ def load_classifier(path: str):
 
 
 def _load_keras_file(location: Path) -> keras.Model:
-    """keras.saving.load_model in safe mode, with what is wrong with the file in the message
-    (Keras says "File not found" for a file that exists but is no .keras archive)."""
-    if location.stat().st_size == 0:
-        raise UserError(f"--classifier {location}: the file is empty (0 bytes)")
-    if not zipfile.is_zipfile(location):
-        raise UserError(f"--classifier {location}: not a .keras archive (a .keras file is a "
-                        "zip written by model.save); save the classifier again")
-    try:
-        model = keras.saving.load_model(str(location), safe_mode=True)
-    except Exception as err:  # Keras raises ValueError/TypeError/KeyError for bad contents
-        first = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
-        raise UserError(f"--classifier {location}: cannot be loaded ({first}). Lambda layers "
-                        "are refused: they would run code from the file; rebuild the model "
-                        "with registered layers") from err
-    if not isinstance(model, keras.Model):
-        raise UserError(f"--classifier {location}: holds a {type(model).__name__}, not a model")
-    return model
+    return load_keras_file(location, f"--classifier {location}")

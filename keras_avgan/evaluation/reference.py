@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from keras_avgan import modalities
+from keras_avgan.cache import cache_base
 from keras_avgan.errors import UserError
 from keras_avgan.evaluation import classifiers, metrics
 from keras_avgan.modalities.base import LabelledExamples
@@ -28,8 +29,7 @@ CLASSIFIER_VERSION = 2
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("KERAS_AVGAN_CACHE",
-                               Path.home() / ".cache" / "keras_avgan")) / "classifiers"
+    return cache_base() / "classifiers"
 
 
 def _is_held_out(relative_path: str) -> bool:
