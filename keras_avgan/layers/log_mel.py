@@ -21,7 +21,7 @@ class LogMelSpectrogram(keras.layers.Layer):
 
     def __init__(self, sample_rate: int = 16000, frame_length: int = 1024,
                  frame_step: int = 256, num_mels: int = 64, min_hz: float = 40.0,
-                 max_hz: float = 7800.0, **kwargs):
+                 max_hz: float = 7800.0, floor: float = LOG_FLOOR, **kwargs):
         super().__init__(**kwargs)
         if frame_step <= 0 or frame_length <= 0 or num_mels <= 0:
             raise ValueError("frame_length, frame_step and num_mels must be positive, got "
@@ -30,6 +30,9 @@ class LogMelSpectrogram(keras.layers.Layer):
         self.frame_length = int(frame_length)
         self.frame_step = int(frame_step)
         self.num_mels = int(num_mels)
+        # A critic hearing generated audio wants a higher floor: log's slope 1 / (mel + floor)
+        # is what R1 penalises, and a near-silent band should not dominate it.
+        self.floor = float(floor)
         self.min_hz = float(min_hz)
         # A recipe at 8 kHz cannot have bands up to 7.8 kHz; cap at Nyquist.
         self.max_hz = float(min(max_hz, sample_rate / 2))
@@ -44,9 +47,11 @@ class LogMelSpectrogram(keras.layers.Layer):
         if audio.shape.rank == 3:
             audio = audio[..., 0]
         stft = tf.signal.stft(audio, self.frame_length, self.frame_step, pad_end=True)
-        power = tf.math.square(tf.math.abs(stft))
+        # re^2 + im^2 rather than |stft|^2: abs() has no gradient at an exactly silent bin
+        # (zero-padded clips have them), and critics train through this layer.
+        power = tf.math.square(tf.math.real(stft)) + tf.math.square(tf.math.imag(stft))
         mel = tf.linalg.matmul(power, self.mel_matrix)
-        return tf.math.log(mel + LOG_FLOOR)[..., None]
+        return tf.math.log(mel + self.floor)[..., None]
 
     def num_frames(self, length: int) -> int:
         return -(-int(length) // self.frame_step)  # pad_end=True: ceil(T / step)
@@ -59,4 +64,5 @@ class LogMelSpectrogram(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "sample_rate": self.sample_rate,
                 "frame_length": self.frame_length, "frame_step": self.frame_step,
-                "num_mels": self.num_mels, "min_hz": self.min_hz, "max_hz": self.max_hz}
+                "num_mels": self.num_mels, "min_hz": self.min_hz, "max_hz": self.max_hz,
+                "floor": self.floor}

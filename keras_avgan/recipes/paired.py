@@ -102,10 +102,20 @@ class AudioVisualRecipe(Recipe):
     g_image_dim: int = 32  # the generator's face branch width
     g_audio_dim: int = 16  # the generator's voice branch width
     trunk_dim: int = 256  # the shared trunk's features, and the critic's joint layer
+    # The generator's kernels. A kernel that is a multiple of its stride (4 for the face's
+    # stride 2, 24 for the voice's stride 4) overlaps evenly: no built-in checkerboard.
+    g_image_kernel: int = 5  # DCGAN's
+    g_audio_kernel: int = 25  # WaveGAN's
     phase_shuffle: int = 2
     spectral_branch: bool = False  # the critic also hears the voice's log spectrogram
     # conditioning=class: an identity head on each tower too (AC-GAN terms of their own)
     classes_per_half: bool = True
+    # the critic's voice tower: "wave" (WaveGAN's strided convolutions), "mel" (2-D
+    # convolutions over the voice's log-mel image, as the judges hear it) or "both"
+    voice_tower: str = "wave"
+    # a realism logit per half beside the pair's, each with its own adversarial loss
+    half_logits: bool = False
+    minibatch_stddev: int = 0  # the critic's group size for PGGAN's minibatch stddev; 0: none
     channels: int = 1  # the voice is mono
     mismatched_weight: float = 1.0  # real face + another identity's voice counted as fake
 
@@ -116,9 +126,16 @@ class AudioVisualRecipe(Recipe):
         if self.slice_len not in VOICE_LENGTHS:
             raise RecipeError(f"slice_len must be one of {VOICE_LENGTHS} (WaveGAN's voice "
                               f"branch), got {self.slice_len}")
-        for key in ("image_dim", "audio_dim", "g_image_dim", "g_audio_dim", "trunk_dim"):
+        for key in ("image_dim", "audio_dim", "g_image_dim", "g_audio_dim", "trunk_dim",
+                    "g_image_kernel", "g_audio_kernel"):
             if getattr(self, key) < 1:
                 raise RecipeError(f"{key} must be at least 1, got {getattr(self, key)}")
+        if self.voice_tower not in ("wave", "mel", "both"):
+            raise RecipeError(f"voice_tower must be wave, mel or both, got {self.voice_tower!r}")
+        if self.minibatch_stddev and (self.minibatch_stddev < 2
+                                      or self.batch_size % self.minibatch_stddev):
+            raise RecipeError(f"minibatch_stddev must be 0 or a group size >= 2 dividing "
+                              f"batch_size ({self.batch_size}), got {self.minibatch_stddev}")
         if self.channels != 1:
             raise RecipeError(f"avgan's voice is mono (channels=1), got {self.channels}")
         if self.mismatched_weight < 0:

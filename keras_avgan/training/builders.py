@@ -18,8 +18,10 @@ SCHEMES = {"gan": GAN, "speech_to_face": SpeechToFaceGAN}
 def loss_terms(recipe: recipes.Recipe) -> list:
     """The terms a recipe adds to its adversarial loss (WGAN-GP's penalty comes with it)."""
     added = []
+    halves = ["face_logit", "voice_logit"] if getattr(recipe, "half_logits", False) else []
     if recipe.r1_gamma:
-        added.append(terms.R1Penalty(recipe.r1_gamma))
+        added.append(terms.R1Penalty(recipe.r1_gamma, heads=("logit", *halves)))
+    added += [terms.HalfAdversarial(head, recipe.loss) for head in halves]
     if recipe.drift:
         added.append(terms.Drift(recipe.drift))
     if recipe.conditioning == "class":

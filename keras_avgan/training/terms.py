@@ -79,22 +79,52 @@ class GradientPenalty(LossTerm):
 
 class R1Penalty(LossTerm):
     """gamma / 2 * E[||grad D(x)||^2] on real examples (Mescheder et al. 2018), as StyleGAN
-    regularises the non-saturating loss."""
+    regularises the non-saturating loss. A critic with several realism logits (`heads`,
+    AVGAN's pair and half logits) is penalised on the gradient of their sum: one extra
+    backward pass, not one per head."""
 
     name = "r1"
     d_metrics = ("r1",)
 
-    def __init__(self, gamma: float):
+    def __init__(self, gamma: float, heads: tuple[str, ...] = ("logit",)):
         if gamma < 0:
             raise ValueError(f"r1_gamma must be 0 (off) or positive, got {gamma}")
-        self.gamma = float(gamma)
+        self.gamma, self.heads = float(gamma), tuple(heads)
 
     def on_discriminator(self, c: Critique):
-        r1 = losses.r1_penalty(c.critic, c.real)
+        critic = c.critic if self.heads == ("logit",) else (
+            lambda x: sum(c.critic_outputs(x)[head] for head in self.heads))
+        r1 = losses.r1_penalty(critic, c.real)
         return 0.5 * self.gamma * r1, {"r1": r1}
 
     def get_config(self):
-        return {"gamma": self.gamma}
+        return {"gamma": self.gamma, "heads": list(self.heads)}
+
+
+class HalfAdversarial(LossTerm):
+    """The adversarial loss again on another realism logit of the critic (`head`): AVGAN's
+    pair critic also says whether the face alone and the voice alone look and sound real,
+    each with a loss of its own, so that a voice the critic already rejects does not
+    saturate what it learns about faces (and the other way round)."""
+
+    name = "half_adversarial"
+
+    def __init__(self, head: str, loss: str = "dcgan"):
+        self.head, self.loss = head, loss
+        self._pair = losses.get_loss(loss)
+        half = head.removesuffix("_logit")
+        self.d_metrics, self.g_metrics = (f"d_loss_{half}",), (f"g_loss_{half}",)
+
+    def on_discriminator(self, c: Critique):
+        value = self._pair.discriminator(c.real_out[self.head], c.fake_out[self.head])
+        return value, {self.d_metrics[0]: value}
+
+    def on_generator(self, c: Critique):
+        value = self._pair.generator(c.fake_out[self.head])
+        return value, {self.g_metrics[0]: value}
+
+    def get_config(self):
+        return {"head": self.head, "loss": self.loss}
 
 
 class Drift(LossTerm):
@@ -241,8 +271,9 @@ class MismatchedPair(LossTerm):
         return {"weight": self.weight, "loss": self.loss, "key": self.key}
 
 
-TERMS = {cls.name: cls for cls in (GradientPenalty, R1Penalty, Drift, AuxiliaryClassifier,
-                                   L1Reconstruction, FeatureMatching, MismatchedPair)}
+TERMS = {cls.name: cls for cls in (GradientPenalty, R1Penalty, HalfAdversarial, Drift,
+                                   AuxiliaryClassifier, L1Reconstruction, FeatureMatching,
+                                   MismatchedPair)}
 
 
 def serialize(term: LossTerm) -> dict:

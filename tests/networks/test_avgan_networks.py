@@ -3,6 +3,7 @@ modality, their sizes, configs, checkpoints and dtypes."""
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 from model_state import assert_checkpoint_restores_every_weight
 
@@ -37,6 +38,29 @@ def test_a_face_and_a_voice_come_from_one_latent():
     assert shapes == {"logit": (2, 1), "classes": (2, 5), "face_classes": (2, 5),
                       "voice_classes": (2, 5)} == critic.compute_output_shape(
                           {"image": (2, 64, 64, 3), "audio": (2, 16384, 1)})
+
+
+@pytest.mark.parametrize("tower", ["mel", "both"])
+def test_a_log_mel_voice_tower_gives_each_half_its_own_realism_logit(tower):
+    keras.utils.set_random_seed(0)
+    made = AVGANGenerator(**SMALL)(_z())
+    critic = PairCritic(**CRITIC, voice_tower=tower, half_logits=True)
+    out = critic(made)
+    assert {k: tuple(v.shape) for k, v in out.items()} == {
+        "logit": (2, 1), "face_logit": (2, 1), "voice_logit": (2, 1)}
+    face, voice = critic.tower_features(made)
+    # Four stride-2 layers over 64 frames x 64 mel bands: 4 x 4 x 16d, after the waveform
+    # tower's 16 x 16d when both are heard.
+    assert voice.shape[-1] == 4 * 4 * 16 * CRITIC["audio_dim"] + (
+        16 * 16 * CRITIC["audio_dim"] if tower == "both" else 0)
+    np.testing.assert_allclose(np.asarray(out["voice_logit"]),
+                               np.asarray(critic.voice_logit(voice)), atol=1e-5)
+    # A zero-padded clip (digital silence) has a finite input gradient: R1 trains through it.
+    silent = {"image": made["image"], "audio": tf.zeros((2, 16384, 1))}
+    with tf.GradientTape() as tape:
+        tape.watch(silent["audio"])
+        logit = tf.reduce_sum(critic(silent)["voice_logit"])
+    assert np.isfinite(np.asarray(tape.gradient(logit, silent["audio"]))).all()
 
 
 def test_the_generator_is_its_trunk_and_the_dcgan_and_wavegan_branches():
@@ -75,7 +99,8 @@ def test_the_spectral_branch_adds_its_logit_for_the_voice():
 def test_configs_round_trip_and_every_weight_is_checkpointed(tmp_path):
     keras.utils.set_random_seed(0)
     g = AVGANGenerator(**SMALL)
-    d = PairCritic(**CRITIC, num_classes=2, spectral_branch=True, seed=3)
+    d = PairCritic(**CRITIC, num_classes=2, spectral_branch=True, voice_tower="both",
+                   half_logits=True, seed=3)
     g2 = AVGANGenerator.from_config(g.get_config())
     g2.set_weights(g.get_weights())
     z = _z(1)
@@ -84,7 +109,8 @@ def test_configs_round_trip_and_every_weight_is_checkpointed(tmp_path):
     assert PairCritic.from_config(d.get_config()).get_config() == d.get_config()
     keras.utils.set_random_seed(1)
     assert_checkpoint_restores_every_weight(g, AVGANGenerator(**SMALL), tmp_path / "g")
-    other = PairCritic(**CRITIC, num_classes=2, spectral_branch=True, seed=3)
+    other = PairCritic(**CRITIC, num_classes=2, spectral_branch=True, voice_tower="both",
+                       half_logits=True, seed=3)
     assert_checkpoint_restores_every_weight(d, other, tmp_path / "d")
 
 

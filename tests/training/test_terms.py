@@ -36,6 +36,29 @@ def test_r1_is_half_gamma_times_the_squared_slope():
         terms.R1Penalty(-1.0)
 
 
+def test_r1_over_several_heads_is_the_squared_slope_of_their_sum():
+    c = critique()
+    # Heads <w, x> and <(1, 2), x>: their sum has slope (4, 6), squared norm 52.
+    c.critic_outputs = lambda x: {"logit": keras.ops.matmul(x, W), "face_logit":
+                                  keras.ops.matmul(x, np.array([[1.0], [2.0]], np.float32))}
+    values = terms.R1Penalty(2.0, heads=("logit", "face_logit")).on_discriminator(c)[1]
+    assert float(values["r1"]) == pytest.approx(52.0, rel=1e-5)
+
+
+def test_a_half_adversarial_term_is_the_loss_again_on_its_own_head():
+    # The non-saturating loss on logit 0 is log 2 per example, real or fake.
+    c = critique(real_heads={"voice_logit": np.zeros((2, 1), np.float32)},
+                 fake_heads={"voice_logit": np.array([[0.0], [np.log(3.0)]], np.float32)})
+    term = terms.HalfAdversarial("voice_logit", "dcgan")
+    share, values = term.on_discriminator(c)
+    # D: softplus(-0) for the reals, softplus(0) and softplus(log 3) = log 4 for the fakes.
+    assert float(share) == pytest.approx(np.log(2.0) + (np.log(2.0) + np.log(4.0)) / 2,
+                                         rel=1e-5)
+    assert set(values) == {"d_loss_voice"} and term.g_metrics == ("g_loss_voice",)
+    g_share = term.on_generator(c)[0]  # softplus(-0) and softplus(-log 3) = log(4 / 3)
+    assert float(g_share) == pytest.approx((np.log(2.0) + np.log(4.0 / 3.0)) / 2, rel=1e-5)
+
+
 def test_drift_is_the_mean_squared_real_logit():
     share, values = terms.Drift(0.1).on_discriminator(critique(real_logits=(2.0, -4.0)))
     assert float(share) == pytest.approx(0.1 * (4.0 + 16.0) / 2) and values == {}
@@ -74,7 +97,9 @@ def test_an_auxiliary_classifier_of_another_head_reads_it_and_names_its_metrics(
 
 
 def test_terms_round_trip_through_their_configs():
-    for term in (terms.GradientPenalty(3.0), terms.R1Penalty(1.0), terms.Drift(0.001),
+    for term in (terms.GradientPenalty(3.0), terms.R1Penalty(1.0),
+                 terms.R1Penalty(1.0, heads=("logit", "face_logit")),
+                 terms.HalfAdversarial("face_logit", "hinge"), terms.Drift(0.001),
                  terms.AuxiliaryClassifier("identity", 1.5, True)):
         again = terms.deserialize(terms.serialize(term))
         assert type(again) is type(term) and again.get_config() == term.get_config()
