@@ -59,6 +59,10 @@ def cmd_show(args) -> None:
         for role, network in (("generator", gan.generator),
                               ("discriminator", gan.discriminator)):
             print(f"{role} parameters: {network.count_params()}{_trainable_note(network)}")
+            # A critic made of parts (face2music's: critic, frozen audio metric, auxiliary
+            # critic) is counted part by part too.
+            for name, part in getattr(network, "parts", {}).items():
+                print(f"  {name} parameters: {part.count_params()}{_trainable_note(part)}")
 
 
 def _trainable_note(network) -> str:
@@ -133,7 +137,7 @@ def cmd_fit(args) -> None:
     options = fit.FitOptions(steps=args.steps, mixed_precision=args.mixed_precision,
                                jit=args.jit, seed=args.seed, deterministic=args.deterministic,
                                strategy=args.strategy)
-    fit.fit(recipe, args.data, run_dir, options)
+    fit.fit(recipe, args.data, run_dir, options, faces=args.faces)
 
 
 def cmd_generate(args) -> None:
@@ -253,6 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     fit = sub.add_parser("fit", help="train a recipe (re-run to resume)")
     _add_recipe_flags(fit)
     fit.add_argument("--data", required=True, help="data folder, CSV, or 'demo'")
+    fit.add_argument("--faces", help="face2music: a folder of face images (with identities) "
+                                     "beside the notes of --data; 'demo' for the demo faces "
+                                     "(what --data demo brings)")
     fit.add_argument("--run-dir", help="where the run lives (default runs/RECIPE)")
     fit.add_argument("--steps", type=int, help="total generator steps to reach")
     fit.add_argument("--batch-size", type=int)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keras_avgan import latents, modalities
+from keras_avgan import latents, modalities, runs
 from keras_avgan.errors import UserError
 from keras_avgan.modalities import conditions
 from keras_avgan.training.builders import load_sampler
@@ -35,6 +35,8 @@ def generate(run_dir: str | Path, n: int = 16, seed: int = 0, out: str | Path | 
         raise UserError(f"--interpolate needs at least 2 steps, got {interpolate}")
     if sweep and interpolate:
         raise UserError("--sweep and --interpolate do not combine; pick one")
+    trained = runs.load_recipe(runs.RunDir(Path(run_dir)))
+    modalities.for_recipe(trained).require_command("generate", trained)
     recipe, sampler, which = load_sampler(run_dir)
     modality = modalities.for_recipe(recipe)
     if modality.input_files or speech:

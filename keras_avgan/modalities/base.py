@@ -154,6 +154,9 @@ class Modality:
 
     # What `generate --speech FILE ...` reads into the generator's input; None: latents.
     input_files = None
+    # Datasets read besides --data, by flag name (face2music's "faces": `fit --faces`); `load`
+    # takes each as a keyword.
+    extra_inputs: tuple[str, ...] = ()
     # Commands that handle this modality's runs: every one unless a modality says fewer.
     commands = ("fit", "generate", "evaluate", "export", "convert", "request")
 
@@ -181,6 +184,11 @@ class Modality:
         from keras_avgan import latents
 
         return latents.sample_latents(count, recipe.latent_dim, recipe.latent_dist, seed)
+
+    def preview_titles(self, recipe, data: TrainingData, count: int) -> list[str] | None:
+        """Titles of the previews' examples, for modalities whose inputs say more than a
+        class does; None: the class conditions' titles (or none)."""
+        return None
 
     # --- outputs ----------------------------------------------------------------------
     @property

@@ -34,14 +34,21 @@ class Sampler:
         return self.conditions is not None
 
     def __call__(self, z, ids=None) -> Made:
-        z = np.asarray(z, np.float32)
-        if self.conditional and ids is None:
-            ids = self.conditions.cycle(len(z))
+        """Published examples of latents `z` (and class ids), or of a tuple of the
+        generator's inputs given whole (face-to-music's z, face vectors and pitch ids)."""
+        given = isinstance(z, tuple)
+        parts = [np.asarray(p) for p in z] if given else [np.asarray(z, np.float32)]
+        if self.conditional and ids is None and not given:
+            ids = self.conditions.cycle(len(parts[0]))
         raws, published = [], []
-        for i in range(0, len(z), self.batch_size):
-            batch = tf.constant(z[i:i + self.batch_size])
-            inputs = [batch, tf.constant(ids[i:i + self.batch_size], tf.int32)] \
-                if self.conditional else batch
+        for i in range(0, len(parts[0]), self.batch_size):
+            batch = [tf.constant(p[i:i + self.batch_size]) for p in parts]
+            if given:
+                inputs = batch
+            elif self.conditional:
+                inputs = [batch[0], tf.constant(ids[i:i + self.batch_size], tf.int32)]
+            else:
+                inputs = batch[0]
             out = self.generator(inputs, training=False)
             raws.append(tf.nest.map_structure(lambda t: tf.cast(t, tf.float32).numpy(), out))
             published.append({k: v.numpy() for k, v in self._publish(out).items()})

@@ -6,7 +6,7 @@ Plain dicts (no registration by import side effect): a recipe's `generator` and
 
 from keras_avgan.errors import UserError
 from keras_avgan.networks.audio import gansynth, specgan, wavegan
-from keras_avgan.networks.audiovisual import avgan, wav2pix
+from keras_avgan.networks.audiovisual import avgan, face2music_critic, wav2pix
 from keras_avgan.networks.image import dcgan
 
 GENERATORS = {
@@ -16,6 +16,8 @@ GENERATORS = {
     "dcgan_generator": dcgan.build_dcgan_generator,
     "wav2pix_generator": wav2pix.build_wav2pix_generator,
     "avgan_generator": avgan.build_avgan_generator,
+    # Sized by the run's face embedding: builders.py passes face_dim.
+    "note_from_face_generator": face2music_critic.build_note_generator,
 }
 
 DISCRIMINATORS = {
@@ -25,6 +27,8 @@ DISCRIMINATORS = {
     "dcgan_discriminator": dcgan.build_dcgan_discriminator,
     "wav2pix_discriminator": wav2pix.build_wav2pix_discriminator,
     "pair_critic": avgan.build_pair_critic,
+    # Holds the run's audio metric: builders.py passes it.
+    "face_to_music_critic": face2music_critic.build_face_to_music_critic,
 }
 
 

@@ -21,6 +21,7 @@ from keras_avgan.recipes.audio import (
     SpectralRecipe,
 )
 from keras_avgan.recipes.base import LOSSES, PRECISIONS, Recipe, RecipeError
+from keras_avgan.recipes.face2music import FACE2MUSIC, FaceMusicRecipe
 from keras_avgan.recipes.image import DCGAN, ImageRecipe
 from keras_avgan.recipes.paired import (
     AVGAN,
@@ -30,15 +31,15 @@ from keras_avgan.recipes.paired import (
     SpeechFaceRecipe,
 )
 
-__all__ = ["AVGAN", "DCGAN", "GANSYNTH", "LOSSES", "PRECISIONS", "RECIPES", "SLICE_MODES",
-           "SPECGAN", "WAV2PIX", "WAV2PIX_BN", "WAVEGAN", "WAVEGAN_AC", "WAVEGAN_R1",
-           "AudioRecipe", "AudioVisualRecipe", "ImageRecipe", "Recipe", "RecipeError",
-           "SpeechFaceRecipe", "SpectralRecipe", "apply_overrides", "from_dict", "get_recipe",
-           "replace", "to_dict", "to_json", "with_smoke"]
+__all__ = ["AVGAN", "DCGAN", "FACE2MUSIC", "GANSYNTH", "LOSSES", "PRECISIONS", "RECIPES",
+           "SLICE_MODES", "SPECGAN", "WAV2PIX", "WAV2PIX_BN", "WAVEGAN", "WAVEGAN_AC",
+           "WAVEGAN_R1", "AudioRecipe", "AudioVisualRecipe", "FaceMusicRecipe", "ImageRecipe",
+           "Recipe", "RecipeError", "SpeechFaceRecipe", "SpectralRecipe", "apply_overrides",
+           "from_dict", "get_recipe", "replace", "to_dict", "to_json", "with_smoke"]
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in (WAVEGAN, WAVEGAN_R1, WAVEGAN_AC, SPECGAN,
                                                    GANSYNTH, DCGAN, WAV2PIX, WAV2PIX_BN,
-                                                   AVGAN)}
+                                                   AVGAN, FACE2MUSIC)}
 
 
 def get_recipe(name: str) -> Recipe:

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 LOSSES = ("wgan-gp", "dcgan", "lsgan", "hinge")
 PRECISIONS = ("off", "float16", "bfloat16")
-DATA_KINDS = ("audio", "image", "speech_face", "audio_visual")
+DATA_KINDS = ("audio", "image", "speech_face", "audio_visual", "faces_notes")
 TRAIN_SCHEMES = ("gan", "speech_to_face")
 # none: an unconditional generator. class: the generator takes the class id of each example
 # (label_column of the data) and the critic has an auxiliary classifier head (AC-GAN).
@@ -86,6 +86,9 @@ class Recipe:
     d_learning_rate: float = 1e-4
     g_learning_rate: float = 1e-4
     lr_decay_steps: int = 0  # > 0: both rates fall linearly to 0 over this many G steps
+    # in (0, 1): with lr_decay_steps, both rates are multiplied by this every lr_decay_steps
+    # G steps instead (an exponential staircase); 0: the linear fall
+    lr_decay_rate: float = 0.0
     beta_1: float = 0.5
     beta_2: float = 0.9
     gp_weight: float = 10.0
@@ -112,6 +115,8 @@ class Recipe:
     # class heard, for generators conditioned on label_column)
     best_metric: str = "fd"
     smoke: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False)
+    # The smallest latent_dim the recipe's generator takes (face-to-music's needs no noise).
+    min_latent_dim = 1
 
     def __post_init__(self):
         object.__setattr__(self, "smoke", frozen(self.smoke))
@@ -126,7 +131,8 @@ class Recipe:
         choice("conditioning", self.conditioning, CONDITIONING)
         choice("label_from", self.label_from, LABEL_SOURCES)
         check_label_pattern(self.label_from, self.label_pattern)
-        at_least(self, 1, "latent_dim", "batch_size", "d_steps", "steps", "checkpoint_every",
+        at_least(self, self.min_latent_dim, "latent_dim")
+        at_least(self, 1, "batch_size", "d_steps", "steps", "checkpoint_every",
                  "keep_checkpoints", "sample_every", "log_every")
         at_least(self, 0, "num_classes", "eval_every")
         # NaN passes every `<` check below, and no field means anything at infinity.
@@ -145,6 +151,12 @@ class Recipe:
         if self.lr_decay_steps < 0:
             raise RecipeError(f"lr_decay_steps must be 0 (constant) or positive, got "
                               f"{self.lr_decay_steps}")
+        if not 0.0 <= self.lr_decay_rate < 1.0:
+            raise RecipeError(f"lr_decay_rate must be 0 (linear decay) or a factor in (0, 1), "
+                              f"got {self.lr_decay_rate}")
+        if self.lr_decay_rate and not self.lr_decay_steps:
+            raise RecipeError("lr_decay_rate multiplies the rates every lr_decay_steps G steps: "
+                              "set lr_decay_steps too")
         for key in ("r1_gamma", "drift", "gp_weight", "ac_weight"):
             if getattr(self, key) < 0:
                 raise RecipeError(f"{key} must be 0 (off) or positive, got {getattr(self, key)}")

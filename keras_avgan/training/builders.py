@@ -1,6 +1,7 @@
 """A GAN model from a recipe, through plain dicts; and a trained generator back from a run."""
 
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from keras_avgan import modalities, networks, recipes, runs
@@ -34,24 +35,77 @@ def loss_terms(recipe: recipes.Recipe) -> list:
     return added
 
 
-def build_gan(recipe: recipes.Recipe, seed: int | None = None) -> GAN:
+@dataclass
+class NetworkParts:
+    """What a recipe's networks and terms take besides the recipe: measured on a run's data
+    and kept in its run dir (face-to-music's face width, audio metric and distance
+    constants). Most recipes need none."""
+
+    generator: dict = field(default_factory=dict)  # the generator builder's keywords
+    critic: dict = field(default_factory=dict)  # the critic builder's keywords
+    conditions: tuple = ()
+    critic_conditions: tuple = ()
+    terms: list = field(default_factory=list)
+
+
+def face_music_parts(recipe: recipes.Recipe, run_root=None) -> NetworkParts:
+    """The run's phi and constants (embeddings.run_embeddings); with no run (`show
+    --summary`) an untrained phi of the same shape and unit constants."""
+    from keras_avgan.embeddings import run_embeddings
+    from keras_avgan.networks.audiovisual.face2music_critic import DEFAULT_FACE_DIM
+
+    kept = run_embeddings.load(run_root) if run_root is not None else None
+    if run_root is not None and kept is None:
+        raise UserError(f"{run_root} keeps no face2music embeddings "
+                        f"({run_embeddings.RECORD_FILE}); train it with 'keras_avgan fit' first")
+    if kept is None:
+        metric, face_dim, face, note = run_embeddings.untrained_metric(), DEFAULT_FACE_DIM, \
+            (0.0, 1.0), (0.0, 1.0)
+    else:
+        metric, face_dim, face, note = kept.metric, kept.face_dim, kept.face_distances, \
+            kept.note_distances
+    added = [terms.HalfAdversarial("aux_logit", recipe.loss)] if recipe.aux_critic else []
+    if recipe.distance_weight:
+        added.append(terms.DistancePreservation(recipe.distance_weight, *face, *note))
+    return NetworkParts(generator={"face_dim": face_dim}, critic={"metric": metric},
+                        conditions=("face", "pitch"), critic_conditions=("pitch",),
+                        terms=added)
+
+
+def _projected(recipe: recipes.Recipe, conditioned: tuple) -> tuple:
+    """The conditions a projection critic takes (AVGAN's `projection`): the generator's."""
+    return conditioned if getattr(recipe, "projection", False) else ()
+
+
+# Recipes whose networks take more than the recipe, by data kind.
+NETWORK_PARTS = {"faces_notes": face_music_parts}
+
+
+def build_gan(recipe: recipes.Recipe, seed: int | None = None, run_root=None) -> GAN:
+    """The recipe's GAN; `run_root` is the run whose kept parts the networks take (none for
+    most recipes)."""
+    parts = NETWORK_PARTS[recipe.data_kind](recipe, run_root) \
+        if recipe.data_kind in NETWORK_PARTS else NetworkParts()
     build_generator = networks.get_generator_builder(recipe.generator)
-    generator = build_generator(recipe)
-    discriminator = networks.get_discriminator_builder(recipe.discriminator)(recipe)
+    generator = build_generator(recipe, **parts.generator)
+    discriminator = networks.get_discriminator_builder(recipe.discriminator)(recipe,
+                                                                             **parts.critic)
     if recipe.train_scheme == "speech_to_face":
         return SpeechToFaceGAN(generator, discriminator, real_target=recipe.real_target,
                                matching_weight=recipe.matching_weight,
                                l1_weight=recipe.l1_weight,
                                identity_weight=recipe.identity_weight, seed=seed)
-    average = {"generator_ema": build_generator(recipe), "ema_decay": recipe.g_ema} \
-        if recipe.g_ema else {}
+    average = {"generator_ema": build_generator(recipe, **parts.generator),
+               "ema_decay": recipe.g_ema} if recipe.g_ema else {}
     conditioned = (recipe.label_column,) if recipe.conditioning == "class" else ()
-    added = loss_terms(recipe)
+    added = loss_terms(recipe) + parts.terms
     passed = tuple(t.key for t in added if isinstance(t, terms.MismatchedPair))
     return SCHEMES[recipe.train_scheme](
         generator, discriminator, latent_dim=recipe.latent_dim, latent_dist=recipe.latent_dist,
         loss=recipe.loss, d_steps=recipe.d_steps, gp_weight=recipe.gp_weight, terms=added,
-        outputs=modalities.for_recipe(recipe).output_names, conditions=conditioned,
+        outputs=modalities.for_recipe(recipe).output_names,
+        conditions=parts.conditions or conditioned,
+        critic_conditions=parts.critic_conditions or _projected(recipe, conditioned),
         passed=passed, seed=seed, **average)
 
 
@@ -66,7 +120,7 @@ def load_generator(run_dir: str | Path, which: str = "auto", log=None):
     run = runs.RunDir(Path(run_dir))
     recipe = runs.load_recipe(run)
     precision.set_precision("off")
-    model = build_gan(recipe)
+    model = build_gan(recipe, run_root=run.root)
     model.build_all()
     path, label = _pick_checkpoint(run, which, lambda p: checkpoints.restore_weights(model, p),
                                    log or (lambda m: print(m, file=sys.stderr)))

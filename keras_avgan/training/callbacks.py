@@ -92,11 +92,12 @@ class SampleWriter:
     def __init__(self, run: runs.RunDir, recipe, sampler, modality, data):
         self.run, self.recipe, self.sampler, self.modality = run, recipe, sampler, modality
         self.z = modality.preview_inputs(recipe, data, PREVIEW_COUNT, PREVIEW_SEED)
+        self.titles = modality.preview_titles(recipe, data, PREVIEW_COUNT)
         self.writer = tf.summary.create_file_writer(str(run.logs))
 
     def write(self, step: int) -> None:
         made = self.sampler(self.z)
-        titles = conditions.titles(self.sampler.conditions, made.ids)
+        titles = self.titles or conditions.titles(self.sampler.conditions, made.ids)
         self.modality.preview(made, self.recipe, self.run.samples, f"step_{step:07d}", titles)
         with self.writer.as_default(step=step):
             self.modality.summarize(made, self.recipe, step)

@@ -36,8 +36,9 @@ class FitOptions:
 
 
 def fit(recipe: recipes.Recipe, data_arg: str, run_dir: str | Path,
-        options: FitOptions | None = None, out=None) -> dict:
-    """Train (or resume) a run; returns the last logged metrics."""
+        options: FitOptions | None = None, out=None, faces: str | None = None) -> dict:
+    """Train (or resume) a run; returns the last logged metrics. `faces`: the faces folder
+    of a recipe that reads one besides `data_arg` (face2music; "demo" for the demo's)."""
     out = out or sys.stdout  # looked up per call: sys.stdout may be replaced after import
     options = options or FitOptions()
     if options.strategy != "default":
@@ -46,13 +47,18 @@ def fit(recipe: recipes.Recipe, data_arg: str, run_dir: str | Path,
     if options.steps is not None:
         recipe = recipes.replace(recipe, steps=options.steps)
     modality = modalities.for_recipe(recipe)
+    faces_path = modalities.resolve_faces(recipe, faces, data_arg)
+    extra = {} if faces_path is None else {"faces": faces_path}
     # Fails on bad data before anything is built.
-    data = modality.load(recipe, modalities.resolve_data(recipe, data_arg), sys.stderr)
+    data = modality.load(recipe, modalities.resolve_data(recipe, data_arg), sys.stderr, **extra)
     recipe = _with_class_count(recipe, data)
     run = runs.RunDir(Path(run_dir))
     settings = {"seed": options.seed, "mixed_precision": options.mixed_precision,
                 "data": data_arg if data_arg == "demo" else str(data.root.resolve()),
                 "strategy": options.strategy}
+    if faces_path is not None:  # only then: the run.json of other recipes stays as it was
+        settings["faces"] = "demo" if data_arg == "demo" and faces in (None, "demo") \
+            else str(faces_path.resolve())
     try:
         with runs.RunLock(run, log=_warn):
             return _fit_locked(recipe, data, run, settings, options, out)
@@ -82,7 +88,7 @@ def _fit_locked(recipe, data, run, settings, options, out) -> dict:
     if options.deterministic:
         tf.config.experimental.enable_op_determinism()
     precision.set_precision(options.mixed_precision)
-    gan = build_gan(recipe, seed=options.seed)
+    gan = build_gan(recipe, seed=options.seed, run_root=run.root)
     d_opt, g_opt = precision.make_optimizers(recipe, options.mixed_precision)
     gan.compile(d_optimizer=d_opt, g_optimizer=g_opt, jit_compile=options.jit)
     gan.build_all()

@@ -32,9 +32,15 @@ def current_precision() -> str:
 
 def _adam(learning_rate: float, recipe, name: str, updates_per_step: int = 1):
     rate = learning_rate
-    if recipe.lr_decay_steps:
-        # Linear to zero over lr_decay_steps generator steps. The schedule reads the
-        # optimizer's own update count, which the D optimizer advances d_steps times a step.
+    # Both schedules read the optimizer's own update count, which the D optimizer advances
+    # d_steps times a generator step.
+    if recipe.lr_decay_steps and recipe.lr_decay_rate:
+        # x lr_decay_rate every lr_decay_steps generator steps (face-to-music: x 0.9).
+        rate = keras.optimizers.schedules.ExponentialDecay(
+            learning_rate, recipe.lr_decay_steps * updates_per_step, recipe.lr_decay_rate,
+            staircase=True)
+    elif recipe.lr_decay_steps:
+        # Linear to zero over lr_decay_steps generator steps.
         rate = keras.optimizers.schedules.PolynomialDecay(
             learning_rate, recipe.lr_decay_steps * updates_per_step, end_learning_rate=0.0)
     return keras.optimizers.Adam(learning_rate=rate, beta_1=recipe.beta_1,
@@ -45,7 +51,8 @@ def make_optimizers(recipe, mode: str = "off"):
     """(d_optimizer, g_optimizer): Adam with the recipe's rates and betas.
 
     Every loss uses Adam from the recipe's fields; `lr_decay_steps` > 0 decays both rates
-    linearly to zero over that many generator steps. WaveGAN's own code uses Adam 1e-4 (0.5,
+    linearly to zero over that many generator steps, or with `lr_decay_rate` multiplies them
+    by it every that many steps. WaveGAN's own code uses Adam 1e-4 (0.5,
     0.9) for WGAN-GP, Adam 2e-4 (beta_1 0.5) for DCGAN and RMSProp 1e-4 for LSGAN; set the
     learning rates and betas in the recipe to approximate those rather than switching class.
     Under float16 both are wrapped in a LossScaleOptimizer (dynamic scale, starting at 2^15

@@ -271,9 +271,64 @@ class MismatchedPair(LossTerm):
         return {"weight": self.weight, "loss": self.loss, "key": self.key}
 
 
+def _pair_distances(x):
+    """[B, d] -> [B, B] Euclidean distances. The square root is taken of at least 1e-12: at
+    0 (two equal rows) its gradient would be infinite."""
+    x = keras.ops.cast(x, "float32")
+    squared = keras.ops.sum(keras.ops.square(x[:, None, :] - x[None, :, :]), axis=-1)
+    return keras.ops.sqrt(keras.ops.maximum(squared, 1e-12))
+
+
+class DistancePreservation(LossTerm):
+    """Face-to-music's distance loss (Kim et al. 2020): over the pairs i < j of a batch, the
+    distance between the two faces' embeddings, ||e_i - e_j|| (conditions[`condition`]),
+    against that between the audio metric of the two notes made from them, ||phi_i - phi_j||
+    (the critic's output `metric` on the fakes), each standardised by its dataset's mean and
+    standard deviation of pairwise distances. The generator's loss gains weight * the mean
+    absolute difference of the two; reported are that mean (unweighted) and the Pearson
+    correlation of the two distance vectors."""
+
+    name = "distance_preservation"
+    g_metrics = ("distance_loss", "distance_pc")
+
+    def __init__(self, weight: float, face_mean: float, face_std: float, note_mean: float,
+                 note_std: float, condition: str = "face", metric: str = "metric"):
+        if face_std <= 0 or note_std <= 0:
+            raise ValueError(f"distance standard deviations must be positive, got "
+                             f"{face_std} and {note_std}")
+        self.weight = float(weight)
+        self.face_mean, self.face_std = float(face_mean), float(face_std)
+        self.note_mean, self.note_std = float(note_mean), float(note_std)
+        self.condition, self.metric = condition, metric
+
+    def on_generator(self, c: Critique):
+        faces = (_pair_distances(c.conditions[self.condition]) - self.face_mean) / self.face_std
+        notes = (_pair_distances(c.fake_out[self.metric]) - self.note_mean) / self.note_std
+        batch = keras.ops.shape(faces)[0]
+        # The pairs i < j: the upper triangle without the diagonal, as weights.
+        pairs = keras.ops.triu(keras.ops.ones((batch, batch), "float32"), k=1)
+        count = keras.ops.sum(pairs)
+
+        def mean(x):
+            return keras.ops.sum(x * pairs) / count
+
+        loss = mean(keras.ops.abs(faces - notes))
+        face_dev, note_dev = faces - mean(faces), notes - mean(notes)
+        pc = mean(face_dev * note_dev) / keras.ops.sqrt(
+            mean(keras.ops.square(face_dev)) * mean(keras.ops.square(note_dev)) + 1e-12)
+        # pc is reported, never trained on: it only says how far the loss has come.
+        return self.weight * loss, {"distance_loss": loss,
+                                    "distance_pc": keras.ops.stop_gradient(pc)}
+
+    def get_config(self):
+        return {"weight": self.weight, "face_mean": self.face_mean, "face_std": self.face_std,
+                "note_mean": self.note_mean, "note_std": self.note_std,
+                "condition": self.condition, "metric": self.metric}
+
+
 TERMS = {cls.name: cls for cls in (GradientPenalty, R1Penalty, HalfAdversarial, Drift,
                                    AuxiliaryClassifier, L1Reconstruction, FeatureMatching,
-                                   MismatchedPair)}
+                                   MismatchedPair, DistancePreservation)}
 
 
 def serialize(term: LossTerm) -> dict:

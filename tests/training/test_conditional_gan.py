@@ -117,7 +117,7 @@ def test_config_round_trip_and_the_terms_a_recipe_composes():
     built = build_gan(recipe, seed=7)
     assert (built.d_steps, built.seed, built.layout.conditions) == (3, 7, ("pitch",))
     assert [t.get_config() for t in built.terms[1:]] == [
-        {"gamma": 1.0}, {"weight": 0.001}, {"condition": "pitch", "weight": 2.0,
+        {"gamma": 1.0, "heads": ["logit"]}, {"weight": 0.001}, {"condition": "pitch", "weight": 2.0,
                                             "on_fakes": True, "head": "classes"}]
     assert isinstance(built.terms[1], R1Penalty)  # terms compose onto any recipe
 
