@@ -35,7 +35,8 @@ def trained(talking, tmp_path_factory):
 
 def test_the_recipe_refuses_what_its_networks_cannot_make():
     for changed in ({"image_size": 96}, {"slice_len": 16000}, {"d_steps": 5},
-                    {"channels": 2}, {"mismatched_weight": -1.0}):
+                    {"channels": 2}, {"mismatched_weight": -1.0}, {"voice_tower": "fft"},
+                    {"half_logits": False, "conditioning": "class"}, {"minibatch_stddev": 3}):
         with pytest.raises(recipes.RecipeError):
             recipes.replace(recipes.AVGAN, **changed)
 

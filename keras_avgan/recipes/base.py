@@ -93,6 +93,7 @@ class Recipe:
     beta_2: float = 0.9
     gp_weight: float = 10.0
     r1_gamma: float = 0.0  # > 0: R1 penalty (gamma / 2) on D's gradient at real data
+    r1_every: int = 1  # > 1: lazy R1, on one critic update in r1_every (weighted as many times)
     drift: float = 0.0  # PGGAN's drift penalty on the critic's real logits
     g_ema: float = 0.0  # decay of a moving average of G's weights used for output; 0: none
     label_column: str = ""  # labels.csv column for conditioning (and for judging)
@@ -132,7 +133,7 @@ class Recipe:
         choice("label_from", self.label_from, LABEL_SOURCES)
         check_label_pattern(self.label_from, self.label_pattern)
         at_least(self, self.min_latent_dim, "latent_dim")
-        at_least(self, 1, "batch_size", "d_steps", "steps", "checkpoint_every",
+        at_least(self, 1, "batch_size", "d_steps", "steps", "checkpoint_every", "r1_every",
                  "keep_checkpoints", "sample_every", "log_every")
         at_least(self, 0, "num_classes", "eval_every")
         # NaN passes every `<` check below, and no field means anything at infinity.

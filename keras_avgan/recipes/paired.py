@@ -112,10 +112,13 @@ class AudioVisualRecipe(Recipe):
     classes_per_half: bool = True
     # the critic's voice tower: "wave" (WaveGAN's strided convolutions), "mel" (2-D
     # convolutions over the voice's log-mel image, as the judges hear it) or "both"
-    voice_tower: str = "wave"
+    voice_tower: str = "both"
     # a realism logit per half beside the pair's, each with its own adversarial loss
-    half_logits: bool = False
-    minibatch_stddev: int = 0  # the critic's group size for PGGAN's minibatch stddev; 0: none
+    half_logits: bool = True
+    minibatch_stddev: int = 4  # the critic's group size for PGGAN's minibatch stddev; 0: none
+    # When conditioned (conditioning=class): projection terms on the realism logits (real
+    # for the identity asked for), the critic taking the identity ids; needs half_logits
+    projection: bool = True
     channels: int = 1  # the voice is mono
     mismatched_weight: float = 1.0  # real face + another identity's voice counted as fake
 
@@ -132,6 +135,9 @@ class AudioVisualRecipe(Recipe):
                 raise RecipeError(f"{key} must be at least 1, got {getattr(self, key)}")
         if self.voice_tower not in ("wave", "mel", "both"):
             raise RecipeError(f"voice_tower must be wave, mel or both, got {self.voice_tower!r}")
+        if self.projection and self.conditioning == "class" and not self.half_logits:
+            raise RecipeError("projection=true projects the identity onto each half's realism "
+                              "logit: it needs half_logits=true (or set projection=false)")
         if self.minibatch_stddev and (self.minibatch_stddev < 2
                                       or self.batch_size % self.minibatch_stddev):
             raise RecipeError(f"minibatch_stddev must be 0 or a group size >= 2 dividing "
@@ -146,10 +152,12 @@ class AudioVisualRecipe(Recipe):
                               "mismatched faces come one per real pair")
 
 
-# AVGAN as its report meant it, trained end to end: the non-saturating loss with R1 (the
-# setting that trains WaveGAN and DCGAN on two CPU cores), one critic update per step,
+# AVGAN as its report meant it, trained end to end: the non-saturating loss with R1
+# (the setting that trains WaveGAN and DCGAN on two CPU cores), one critic update per step,
 # Adam (0, 0.99), a moving average of the generator; the pair critic also learns that a
-# real face with another identity's voice is a fake pair.
+# real face with another identity's voice is a fake pair. Its defaults (a log-mel voice
+# tower beside the waveform one, a realism logit per half, minibatch stddev and, when
+# conditioned, projection) are what made both halves learn on the demo (docs/avgan.md).
 AVGAN = AudioVisualRecipe(
     name="avgan",
     summary="a face and its voice from one latent (AVGAN), judged by a pair critic",

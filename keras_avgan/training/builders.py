@@ -21,7 +21,8 @@ def loss_terms(recipe: recipes.Recipe) -> list:
     added = []
     halves = ["face_logit", "voice_logit"] if getattr(recipe, "half_logits", False) else []
     if recipe.r1_gamma:
-        added.append(terms.R1Penalty(recipe.r1_gamma, heads=("logit", *halves)))
+        added.append(terms.R1Penalty(recipe.r1_gamma, heads=("logit", *halves),
+                                     every=recipe.r1_every))
     added += [terms.HalfAdversarial(head, recipe.loss) for head in halves]
     if recipe.drift:
         added.append(terms.Drift(recipe.drift))
@@ -74,7 +75,8 @@ def face_music_parts(recipe: recipes.Recipe, run_root=None) -> NetworkParts:
 
 def _projected(recipe: recipes.Recipe, conditioned: tuple) -> tuple:
     """The conditions a projection critic takes (AVGAN's `projection`): the generator's."""
-    return conditioned if getattr(recipe, "projection", False) else ()
+    projected = getattr(recipe, "projection", False) and recipe.conditioning == "class"
+    return conditioned if projected else ()
 
 
 # Recipes whose networks take more than the recipe, by data kind.

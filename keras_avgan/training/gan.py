@@ -207,7 +207,8 @@ class GAN(keras.Model):
         outputs = lambda x: self.layout.critic_call(  # noqa: E731
             self.discriminator, x, conditions, True)
         return terms_lib.Critique(real, fake, conditions, real_out, fake_out,
-                                  lambda x: outputs(x)["logit"], self.seed_generator, outputs)
+                                  lambda x: outputs(x)["logit"], self.seed_generator, outputs,
+                                  step=self.d_optimizer.iterations)
 
     def _discriminator_step(self, real, conditions):
         batch = keras.ops.shape(tf.nest.flatten(real)[0])[0]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import keras
+import tensorflow as tf
 
 from keras_avgan.training import losses
 
@@ -30,6 +31,7 @@ class Critique:
     critic: Callable  # x -> the critic's logit, in training mode, under the same conditions
     seed_generator: Any
     critic_outputs: Callable | None = None  # x -> all the critic's outputs (a dict), likewise
+    step: Any = None  # the critic's update count before this update (lazy regularisation)
 
 
 class LossTerm:
@@ -81,24 +83,37 @@ class R1Penalty(LossTerm):
     """gamma / 2 * E[||grad D(x)||^2] on real examples (Mescheder et al. 2018), as StyleGAN
     regularises the non-saturating loss. A critic with several realism logits (`heads`,
     AVGAN's pair and half logits) is penalised on the gradient of their sum: one extra
-    backward pass, not one per head."""
+    backward pass, not one per head. With `every` > 1 the penalty is lazy (StyleGAN2): it is
+    computed on one critic update in `every`, weighted `every` times, and its double
+    backward pass is skipped on the others (the reported r1 is 0 on those)."""
 
     name = "r1"
     d_metrics = ("r1",)
 
-    def __init__(self, gamma: float, heads: tuple[str, ...] = ("logit",)):
+    def __init__(self, gamma: float, heads: tuple[str, ...] = ("logit",), every: int = 1):
         if gamma < 0:
             raise ValueError(f"r1_gamma must be 0 (off) or positive, got {gamma}")
-        self.gamma, self.heads = float(gamma), tuple(heads)
+        if every < 1:
+            raise ValueError(f"r1_every must be at least 1, got {every}")
+        self.gamma, self.heads, self.every = float(gamma), tuple(heads), int(every)
 
     def on_discriminator(self, c: Critique):
         critic = c.critic if self.heads == ("logit",) else (
             lambda x: sum(c.critic_outputs(x)[head] for head in self.heads))
-        r1 = losses.r1_penalty(critic, c.real)
-        return 0.5 * self.gamma * r1, {"r1": r1}
+
+        def penalty():
+            return losses.r1_penalty(critic, c.real)
+
+        if self.every == 1:
+            r1 = penalty()
+        else:
+            due = keras.ops.equal(keras.ops.mod(c.step, self.every), 0)
+            r1 = tf.cond(due, penalty, lambda: tf.constant(0.0))
+        return 0.5 * self.gamma * self.every * r1, {"r1": r1}
 
     def get_config(self):
-        return {"gamma": self.gamma, "heads": list(self.heads)}
+        config = {"gamma": self.gamma, "heads": list(self.heads)}
+        return {**config, "every": self.every} if self.every != 1 else config
 
 
 class HalfAdversarial(LossTerm):

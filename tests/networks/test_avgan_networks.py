@@ -63,6 +63,23 @@ def test_a_log_mel_voice_tower_gives_each_half_its_own_realism_logit(tower):
     assert np.isfinite(np.asarray(tape.gradient(logit, silent["audio"]))).all()
 
 
+def test_projection_judges_each_half_real_for_the_identity_asked_for():
+    keras.utils.set_random_seed(0)
+    made = AVGANGenerator(**SMALL)(_z(4))
+    critic = PairCritic(**CRITIC, num_classes=3, half_logits=True, projection=True)
+    asked, other = np.array([0, 1, 2, 0]), np.array([1, 1, 1, 1])
+    changed = {k: not np.allclose(np.asarray(critic([made, asked])[k]),
+                                  np.asarray(critic([made, other])[k]))
+               for k in ("logit", "face_logit", "voice_logit")}
+    assert changed == {"logit": True, "face_logit": True, "voice_logit": True}
+    # Each logit's own embedding is its only way to the identity.
+    critic.embed_face_logit.embeddings.assign(tf.zeros_like(critic.embed_face_logit.embeddings))
+    np.testing.assert_allclose(np.asarray(critic([made, asked])["face_logit"]),
+                               np.asarray(critic([made, other])["face_logit"]), atol=1e-6)
+    with pytest.raises(ValueError, match="projection"):
+        PairCritic(**CRITIC, num_classes=3, projection=True)
+
+
 def test_the_generator_is_its_trunk_and_the_dcgan_and_wavegan_branches():
     g = AVGANGenerator(**SMALL, num_classes=3)
     face = DCGANGenerator(latent_dim=16, image_size=64, model_dim=4)

@@ -45,6 +45,18 @@ def test_r1_over_several_heads_is_the_squared_slope_of_their_sum():
     assert float(values["r1"]) == pytest.approx(52.0, rel=1e-5)
 
 
+def test_lazy_r1_is_due_one_update_in_every_and_weighted_as_many_times():
+    lazy = terms.R1Penalty(4.0, every=3)
+    c = critique()
+    for step, expected in ((0, 25.0), (1, 0.0), (2, 0.0), (3, 25.0)):
+        c.step = keras.ops.convert_to_tensor(step)
+        share, values = lazy.on_discriminator(c)
+        assert float(values["r1"]) == pytest.approx(expected, rel=1e-5)
+        assert float(share) == pytest.approx(0.5 * 4.0 * 3 * expected, rel=1e-5)
+    with pytest.raises(ValueError, match="r1_every"):
+        terms.R1Penalty(1.0, every=0)
+
+
 def test_a_half_adversarial_term_is_the_loss_again_on_its_own_head():
     # The non-saturating loss on logit 0 is log 2 per example, real or fake.
     c = critique(real_heads={"voice_logit": np.zeros((2, 1), np.float32)},
@@ -98,7 +110,7 @@ def test_an_auxiliary_classifier_of_another_head_reads_it_and_names_its_metrics(
 
 def test_terms_round_trip_through_their_configs():
     for term in (terms.GradientPenalty(3.0), terms.R1Penalty(1.0),
-                 terms.R1Penalty(1.0, heads=("logit", "face_logit")),
+                 terms.R1Penalty(1.0, heads=("logit", "face_logit"), every=4),
                  terms.HalfAdversarial("face_logit", "hinge"), terms.Drift(0.001),
                  terms.AuxiliaryClassifier("identity", 1.5, True)):
         again = terms.deserialize(terms.serialize(term))

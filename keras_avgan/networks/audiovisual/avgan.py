@@ -94,8 +94,15 @@ class PairCritic(keras.Model):
                  num_classes: int = 0, spectral_branch: bool = False,
                  classes_per_half: bool = False, voice_tower: str = "wave",
                  half_logits: bool = False, sample_rate: int = 16000,
-                 minibatch_stddev: int = 0, seed: int | None = None, **kwargs):
+                 minibatch_stddev: int = 0, projection: bool = False,
+                 seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
+        if projection and not (num_classes and half_logits):
+            raise ValueError("projection needs num_classes > 0 and half_logits")
+        # Projection (Miyato & Koyama 2018): each realism logit also gets <embed(identity),
+        # features>, so a face or voice is judged real *for the identity asked for*; the
+        # critic then takes [pair, identity ids].
+        self.projection = bool(projection)
         if voice_tower not in VOICE_TOWERS:
             raise ValueError(f"voice_tower must be one of {VOICE_TOWERS}, got {voice_tower!r}")
         self.voice_tower, self.half_logits = voice_tower, bool(half_logits)
@@ -139,6 +146,8 @@ class PairCritic(keras.Model):
         if self.half_logits:  # is the face real, is the voice real: each judged on its own
             self.face_logit = keras.layers.Dense(1, dtype="float32", name="face_logit")
             self.voice_logit = keras.layers.Dense(1, dtype="float32", name="voice_logit")
+        # The projection embeddings, one per realism logit; built when the widths are known.
+        self.projected = ("logit", "face_logit", "voice_logit") if self.projection else ()
         self.classes_per_half = bool(classes_per_half and num_classes)
         if num_classes:
             self.class_logits = keras.layers.Dense(num_classes, dtype="float32",
@@ -148,7 +157,8 @@ class PairCritic(keras.Model):
                                                         name="face_class_logits")
             self.voice_class_logits = keras.layers.Dense(num_classes, dtype="float32",
                                                          name="voice_class_logits")
-        self.build({"image": (None, image_size, image_size, 3), "audio": (None, slice_len, 1)})
+        pair = {"image": (None, image_size, image_size, 3), "audio": (None, slice_len, 1)}
+        self.build([pair, (None,)] if self.projection else pair)
 
     def _face_layers(self):
         return [getattr(self, f"face{i}") for i in range(self.image_depth)]
@@ -161,6 +171,8 @@ class PairCritic(keras.Model):
             if self.voice_tower != "wave" else []
 
     def build(self, input_shape):
+        if self.projection:
+            input_shape = input_shape[0]
         face = tuple(input_shape["image"])
         for conv in self._face_layers():
             conv.build(face)
@@ -181,6 +193,11 @@ class PairCritic(keras.Model):
         if self.half_logits:
             self.face_logit.build((None, face_width))
             self.voice_logit.build((None, voice_width))
+        widths = {"logit": self.joint_dim, "face_logit": face_width, "voice_logit": voice_width}
+        for head in self.projected:
+            embed = keras.layers.Embedding(self.num_classes, widths[head], name=f"embed_{head}")
+            embed.build((None,))
+            setattr(self, f"embed_{head}", embed)
         if self.classes_per_half:
             self.face_class_logits.build((None, face_width))
             self.voice_class_logits.build((None, voice_width))
@@ -220,6 +237,7 @@ class PairCritic(keras.Model):
         return self._last_map(face), voice
 
     def call(self, inputs, training=False):
+        inputs, label = inputs if self.projection else (inputs, None)
         face, voice = self.tower_features(inputs, training=training)
         joint = self.leaky(self.joint(keras.ops.concatenate([face, voice], axis=-1)))
         logit = self.logit(joint)
@@ -228,6 +246,10 @@ class PairCritic(keras.Model):
         out = {"logit": logit}
         if self.half_logits:
             out["face_logit"], out["voice_logit"] = self.face_logit(face), self.voice_logit(voice)
+        features = {"logit": joint, "face_logit": face, "voice_logit": voice}
+        for head in self.projected:
+            out[head] = out[head] + _project(getattr(self, f"embed_{head}"), label,
+                                             features[head])
         if self.num_classes:
             out["classes"] = self.class_logits(joint)
         if self.classes_per_half:
@@ -236,6 +258,8 @@ class PairCritic(keras.Model):
         return out
 
     def compute_output_shape(self, input_shape):
+        if self.projection:
+            input_shape = input_shape[0]
         batch = tuple(input_shape["image"])[0]
         out = {"logit": (batch, 1)}
         if self.half_logits:
@@ -253,7 +277,15 @@ class PairCritic(keras.Model):
                 "spectral_branch": self.spectral_branch,
                 "classes_per_half": self.classes_per_half, "voice_tower": self.voice_tower,
                 "half_logits": self.half_logits, "sample_rate": self.sample_rate,
-                "minibatch_stddev": self.minibatch_stddev, "seed": self.seed}
+                "minibatch_stddev": self.minibatch_stddev, "projection": self.projection,
+                "seed": self.seed}
+
+
+def _project(embed, label, features):
+    """<embed(label), features> per example: [B, 1] float32."""
+    label = keras.ops.cast(keras.ops.reshape(label, (-1,)), "int32")
+    rows = keras.ops.cast(embed(label), features.dtype)
+    return keras.ops.cast(keras.ops.sum(rows * features, axis=-1, keepdims=True), "float32")
 
 
 def _size(shape) -> int:
@@ -285,4 +317,6 @@ def build_pair_critic(recipe) -> PairCritic:
                       num_classes=_classes(recipe), spectral_branch=recipe.spectral_branch,
                       classes_per_half=recipe.classes_per_half, voice_tower=recipe.voice_tower,
                       half_logits=recipe.half_logits, sample_rate=recipe.sample_rate,
-                      minibatch_stddev=recipe.minibatch_stddev, name="discriminator")
+                      minibatch_stddev=recipe.minibatch_stddev,
+                      projection=recipe.projection and recipe.conditioning == "class",
+                      name="discriminator")
