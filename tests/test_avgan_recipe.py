@@ -29,7 +29,7 @@ def trained(talking, tmp_path_factory):
     # Scored every 2 steps by its faces, the best kept by how often the identity asked for
     # is seen.
     assert main(_fit(talking, run, 4, "--eval-every", "2", "--set", "conditioning=class",
-                     "best_metric=accuracy", "spectral_branch=true")) == 0
+                     "best_metric=accuracy")) == 0
     return run
 
 
