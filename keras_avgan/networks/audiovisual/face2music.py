@@ -22,6 +22,7 @@ import keras
 
 from keras_avgan.layers.conditional_batch_norm import ConditionalBatchNorm
 from keras_avgan.layers.phase_shuffle import PhaseShuffle
+from keras_avgan.networks.spectral_norm import spectral_normalized
 
 SLICE_LEN = 8192
 PROJECT_LEN = 16
@@ -31,10 +32,6 @@ LEAK = 0.2
 SHUFFLED = 4
 AUX_WIDTHS = (128, 64, 32, 16)
 
-
-def _sn(layer):
-    """Spectral normalisation (one power iteration per training call), as SNGAN."""
-    return keras.layers.SpectralNormalization(layer, power_iterations=1, name=layer.name)
 
 
 @keras.saving.register_keras_serializable(package="keras_avgan")
@@ -48,7 +45,7 @@ class NoteFromFaceGenerator(keras.Model):
         self.face_dim, self.num_pitches = int(face_dim), int(num_pitches)
         self.model_dim, self.latent_dim = int(model_dim), int(latent_dim)
         top = 32 * model_dim
-        self.project = _sn(keras.layers.Dense(PROJECT_LEN * top, name="project"))
+        self.project = spectral_normalized(keras.layers.Dense(PROJECT_LEN * top, name="project"))
         self.to_frames = keras.layers.Reshape((PROJECT_LEN, top), name="to_frames")
         self.leaky = keras.layers.LeakyReLU(LEAK, name="leaky_relu")
         self.norm0 = ConditionalBatchNorm(num_pitches, name="norm0")
@@ -56,7 +53,7 @@ class NoteFromFaceGenerator(keras.Model):
         for i, (width, stride) in enumerate(zip(widths, STRIDES, strict=True)):
             last = i == len(STRIDES) - 1
             # A convolution followed by batch norm needs no bias: the norm's offset is one.
-            setattr(self, f"up{i}", _sn(keras.layers.Conv1DTranspose(
+            setattr(self, f"up{i}", spectral_normalized(keras.layers.Conv1DTranspose(
                 width, KERNEL, strides=stride, padding="same", use_bias=last, name=f"up{i}")))
             if not last:
                 setattr(self, f"norm{i + 1}", ConditionalBatchNorm(num_pitches,
@@ -108,7 +105,7 @@ class ProjectionWaveCritic(keras.Model):
         self.phase_shuffle, self.seed = int(phase_shuffle), seed
         self.leaky = keras.layers.LeakyReLU(LEAK, name="leaky_relu")
         for i, stride in enumerate(STRIDES):
-            setattr(self, f"down{i}", _sn(keras.layers.Conv1D(
+            setattr(self, f"down{i}", spectral_normalized(keras.layers.Conv1D(
                 model_dim * 2 ** i, KERNEL, strides=stride, padding="same", name=f"down{i}")))
             setattr(self, f"norm{i}", keras.layers.BatchNormalization(name=f"norm{i}"))
         self.shuffled = SHUFFLED if phase_shuffle else 0
@@ -116,7 +113,7 @@ class ProjectionWaveCritic(keras.Model):
             setattr(self, f"shuffle{i}", PhaseShuffle(
                 phase_shuffle, seed=None if seed is None else seed + i, name=f"shuffle{i}"))
         self.width = model_dim * 2 ** (len(STRIDES) - 1)
-        self.logit = _sn(keras.layers.Dense(1, dtype="float32", name="logit"))
+        self.logit = spectral_normalized(keras.layers.Dense(1, dtype="float32", name="logit"))
         # The class embedding of the projection term is a lookup, not a linear map of the
         # input: it is left unnormalised.
         self.embed = keras.layers.Embedding(num_pitches, self.width, name="embed")
@@ -169,8 +166,9 @@ class AuxiliaryCritic(keras.Model):
         self.metric_dim = int(metric_dim)
         self.leaky = keras.layers.LeakyReLU(LEAK, name="leaky_relu")
         for i, width in enumerate(AUX_WIDTHS):
-            setattr(self, f"dense{i}", _sn(keras.layers.Dense(width, name=f"dense{i}")))
-        self.logit = _sn(keras.layers.Dense(1, dtype="float32", name="logit"))
+            dense = keras.layers.Dense(width, name=f"dense{i}")
+            setattr(self, f"dense{i}", spectral_normalized(dense))
+        self.logit = spectral_normalized(keras.layers.Dense(1, dtype="float32", name="logit"))
         self.build((None, metric_dim))
 
     def _dense(self):

@@ -30,6 +30,7 @@ import keras
 
 from keras_avgan.errors import UserError
 from keras_avgan.layers.pre_emphasis import PreEmphasis
+from keras_avgan.networks.spectral_norm import spectral_normalized
 from keras_avgan.seeds import checkpointed_seed
 
 SPEECH_SAMPLES = 16000
@@ -50,9 +51,6 @@ def _norm(name):
         momentum=0.9, epsilon=1e-5, gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02),
         name=name)
 
-
-def _spectral(layer):
-    return keras.layers.SpectralNormalization(layer, power_iterations=1, name=layer.name)
 
 
 def encoder_lengths(samples: int) -> list[int]:
@@ -169,11 +167,11 @@ class FaceDecoder(keras.Model):
         self.depth = image_layers(image_size)
         top = 64 * 2 ** (self.depth - 1)  # 512 at 64 px, 1024 at 128 px
         self.to_grid = keras.layers.Reshape((1, 1, EMBEDDING), name="to_grid")
-        self.up0 = _spectral(keras.layers.Conv2DTranspose(
+        self.up0 = spectral_normalized(keras.layers.Conv2DTranspose(
             top, 4, padding="valid", use_bias=False, kernel_initializer=_weights(), name="up0"))
         for i in range(1, self.depth + 1):
             units = 3 if i == self.depth else top // 2 ** i
-            setattr(self, f"up{i}", _spectral(keras.layers.Conv2DTranspose(
+            setattr(self, f"up{i}", spectral_normalized(keras.layers.Conv2DTranspose(
                 units, 4, strides=2, padding="same", use_bias=False,
                 kernel_initializer=_weights(), name=f"up{i}")))
         # "batch": a batch norm after every layer but the last. Spectral norm alone bounds
@@ -266,7 +264,7 @@ class Wav2PixDiscriminator(keras.Model):
         self.image_size = image_size
         self.depth = image_layers(image_size)
         for i in range(self.depth):
-            setattr(self, f"down{i}", _spectral(keras.layers.Conv2D(
+            setattr(self, f"down{i}", spectral_normalized(keras.layers.Conv2D(
                 64 * 2 ** i, 4, strides=2, padding="same", use_bias=False,
                 kernel_initializer=_weights(), name=f"down{i}")))
         self.leaky = keras.layers.LeakyReLU(0.2, name="leaky_relu")
