@@ -53,6 +53,8 @@ class RunEmbeddings:
     face_distances: DistanceStatistics
     note_distances: DistanceStatistics
     record: dict
+    # f of the faces the run started with, when `prepare` just computed them (not on resume)
+    vectors: np.ndarray | None = None
 
     @property
     def face_dim(self) -> int:
@@ -126,7 +128,7 @@ def prepare(run_root, *, notes, families, faces, identities, face_embedding_path
         "faces": int(len(faces)), "notes": int(len(notes)),
     }
     runs.atomic_write_text(root / RECORD_FILE, json.dumps(record, indent=2) + "\n")
-    return RunEmbeddings(f, phi, face_stats, note_stats, record)
+    return RunEmbeddings(f, phi, face_stats, note_stats, record, vectors)
 
 
 def _save(model: keras.Model, path: Path) -> bool:
@@ -167,7 +169,9 @@ def _load_kept(path: Path) -> keras.Model:
 
 
 def face_vectors(embeddings: RunEmbeddings, faces) -> np.ndarray:
-    """float32 [M, d]: f of every face, once (f is frozen)."""
+    """float32 [M, d]: f of every face, once (f is frozen; `prepare` has them already)."""
+    if embeddings.vectors is not None:
+        return embeddings.vectors
     return embed(embeddings.face_embedding, faces)
 
 
