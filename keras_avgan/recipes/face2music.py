@@ -24,6 +24,9 @@ class FaceMusicRecipe(Recipe):
     channels: int = 1
     model_dim: int = 64  # the paper's d, for both networks
     phase_shuffle: int = 2  # the critic's
+    # Batch norm after each of the critic's convolutions, as the paper's table 4; off: it
+    # undoes spectral norm's bound and the critic wins outright (networks/.../face2music.py)
+    critic_batch_norm: bool = False
     aux_critic: bool = True  # an auxiliary critic on the audio metric's features
     distance_weight: float = 10.0  # the distance-preservation loss; 0: off
     # A .keras file or SavedModel folder mapping faces to vectors; "": one trained here on

@@ -33,12 +33,13 @@ def generator_weights(face: int, pitches: int, d: int) -> int:
     return dense + convs + norms
 
 
-def critic_weights(pitches: int, d: int) -> int:
+def critic_weights(pitches: int, d: int, batch_norm: bool = True) -> int:
     """Table 4: convolutions 1 -> d -> 2d -> 4d -> 8d -> 16d with biases, batch norm (scale and
-    offset) after each, a Dense(1) logit and a 16d embedding per pitch for the projection."""
+    offset) after each (the table's; off by default), a Dense(1) logit and a 16d embedding
+    per pitch for the projection."""
     widths = [1, d, 2 * d, 4 * d, 8 * d, 16 * d]
     convs = sum(K * a * b + b for a, b in zip(widths, widths[1:], strict=False))
-    norms = sum(2 * w for w in widths[1:])
+    norms = sum(2 * w for w in widths[1:]) if batch_norm else 0
     return convs + norms + (16 * d + 1) + pitches * 16 * d
 
 
@@ -46,8 +47,10 @@ def test_sizes_are_the_papers_tables_at_d_64():
     # 512-d face features, 61 pitches (MIDI 24-84), d = 64.
     g = NoteFromFaceGenerator(face_dim=512, num_pitches=61, model_dim=64)
     assert _trainable(g) == generator_weights(512, 61, 64) == 86_929_281
-    d = ProjectionWaveCritic(num_pitches=61, model_dim=64)
+    d = ProjectionWaveCritic(num_pitches=61, model_dim=64, batch_norm=True)
     assert _trainable(d) == critic_weights(61, 64) == 17_479_041
+    plain = ProjectionWaveCritic(num_pitches=61, model_dim=64)  # the recipe's default
+    assert _trainable(plain) == critic_weights(61, 64, batch_norm=False) == 17_475_073
     # Table 6: 505 -> 128 -> 64 -> 32 -> 16 -> 1, each with a bias.
     assert _trainable(AuxiliaryCritic(505)) == (505 * 128 + 128 + 128 * 64 + 64 + 64 * 32 + 32
                                                 + 32 * 16 + 16 + 16 + 1)

@@ -10,10 +10,14 @@ weight matrix is spectrally normalised (the paper's baseline normalises the gene
 The table also lists a batch norm in the last block, before tanh; a batch norm over the one
 output channel would set every note's loudness from the batch's, so the last block has none.
 Critic (table 4): five convolutions (kernel 25, strides 4, 4, 4, 4, 2; d, 2d, 4d, 8d, 16d),
-each spectrally normalised and followed by batch norm and LeakyReLU 0.2, phase shuffle after
-the first four (as WaveGAN: a shift before the sum over time changes nothing) -> sum over
-time [B, 16d] -> a linear logit plus the projection term <embed(pitch), features> (Miyato &
-Koyama 2018; the embedding, a lookup, is not normalised).
+each spectrally normalised and followed by LeakyReLU 0.2, phase shuffle after the first four
+(as WaveGAN: a shift before the sum over time changes nothing) -> sum over time [B, 16d] ->
+a linear logit plus the projection term <embed(pitch), features> (Miyato & Koyama 2018;
+the embedding, a lookup, is not normalised). The table puts a batch norm after
+each convolution (`batch_norm=True`); off by default: a batch norm rescales each layer by
+its batch's spread, undoing the Lipschitz bound spectral norm gives, and with it the critic
+tells the generator's first sounds from notes so completely (hinge loss near 0) that the
+generator learns nothing but full-scale noise.
 Auxiliary critic (table 6): the audio metric's features [B, M] -> spectrally normalised Dense
 128, 64, 32, 16 with LeakyReLU 0.2 -> Dense 1.
 """
@@ -99,15 +103,17 @@ class ProjectionWaveCritic(keras.Model):
     """[note [B, 8192, 1], pitch ids [B]] -> float32 logit [B, 1]."""
 
     def __init__(self, num_pitches: int = 61, model_dim: int = 64, phase_shuffle: int = 2,
-                 seed: int | None = None, **kwargs):
+                 seed: int | None = None, batch_norm: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.num_pitches, self.model_dim = int(num_pitches), int(model_dim)
         self.phase_shuffle, self.seed = int(phase_shuffle), seed
+        self.batch_norm = bool(batch_norm)
         self.leaky = keras.layers.LeakyReLU(LEAK, name="leaky_relu")
         for i, stride in enumerate(STRIDES):
             setattr(self, f"down{i}", spectral_normalized(keras.layers.Conv1D(
                 model_dim * 2 ** i, KERNEL, strides=stride, padding="same", name=f"down{i}")))
-            setattr(self, f"norm{i}", keras.layers.BatchNormalization(name=f"norm{i}"))
+            if self.batch_norm:
+                setattr(self, f"norm{i}", keras.layers.BatchNormalization(name=f"norm{i}"))
         self.shuffled = SHUFFLED if phase_shuffle else 0
         for i in range(self.shuffled):
             setattr(self, f"shuffle{i}", PhaseShuffle(
@@ -125,7 +131,8 @@ class ProjectionWaveCritic(keras.Model):
             conv = getattr(self, f"down{i}")
             conv.build(shape)
             shape = conv.compute_output_shape(shape)
-            getattr(self, f"norm{i}").build(shape)
+            if self.batch_norm:
+                getattr(self, f"norm{i}").build(shape)
         self.logit.build((None, self.width))
         self.embed.build((None,))
         self.built = True
@@ -135,7 +142,9 @@ class ProjectionWaveCritic(keras.Model):
         x = audio
         for i in range(len(STRIDES)):
             x = getattr(self, f"down{i}")(x, training=training)
-            x = self.leaky(getattr(self, f"norm{i}")(x, training=training))
+            if self.batch_norm:
+                x = getattr(self, f"norm{i}")(x, training=training)
+            x = self.leaky(x)
             if i < self.shuffled:
                 x = getattr(self, f"shuffle{i}")(x, training=training)
         return keras.ops.sum(x, axis=1)
@@ -154,7 +163,7 @@ class ProjectionWaveCritic(keras.Model):
     def get_config(self):
         return {**super().get_config(), "num_pitches": self.num_pitches,
                 "model_dim": self.model_dim, "phase_shuffle": self.phase_shuffle,
-                "seed": self.seed}
+                "seed": self.seed, "batch_norm": self.batch_norm}
 
 
 @keras.saving.register_keras_serializable(package="keras_avgan")

@@ -83,7 +83,8 @@ def build_note_generator(recipe, face_dim: int = DEFAULT_FACE_DIM) -> NoteFromFa
 def build_face_to_music_critic(recipe, metric: keras.Model) -> FaceToMusicCritic:
     """The recipe's critic around `metric` (phi: [B, 8192] -> [B, M], frozen)."""
     critic = ProjectionWaveCritic(num_pitches=NUM_PITCHES, model_dim=recipe.model_dim,
-                                  phase_shuffle=recipe.phase_shuffle, name="critic")
+                                  phase_shuffle=recipe.phase_shuffle,
+                                  batch_norm=recipe.critic_batch_norm, name="critic")
     aux = AuxiliaryCritic(metric_dim=int(metric.output_shape[-1]), name="aux_critic") \
         if recipe.aux_critic else None
     return FaceToMusicCritic(critic, metric, aux, name="discriminator")
