@@ -12,7 +12,7 @@ DEMO_STEPS ?= 800
 # steps fit two CPU cores in about eight minutes; the rates decay to 0 over those steps.
 DEMO_SET ?= model_dim=4 lr_decay_steps=$(DEMO_STEPS) checkpoint_every=100 sample_every=400
 
-.PHONY: install demo test bench bench-quality bench-judge lint clean
+.PHONY: install demo test bench bench-quality bench-judge bench-face2music lint clean
 
 install: $(STAMP)
 
@@ -42,6 +42,10 @@ bench-quality: install
 bench-judge: install
 	$(BIN)/python benchmarks/judge_noise.py
 	$(BIN)/python benchmarks/judge_spread.py
+
+# face2music's ablation (the paper's Table 1) on the demo faces and notes.
+bench-face2music: install
+	$(BIN)/python benchmarks/face2music.py
 
 lint: install
 	$(BIN)/ruff check keras_avgan pipelines tests benchmarks

@@ -157,7 +157,7 @@ def cmd_evaluate(args) -> None:
     from keras_avgan.evaluation.evaluate import evaluate_run
 
     evaluate_run(args.run_dir, data=args.data, n=args.n, label_columns=args.label,
-                 json_out=args.json, classifier=args.classifier)
+                 json_out=args.json, classifier=args.classifier, faces=args.faces)
 
 
 def cmd_export(args) -> None:
@@ -296,6 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "recipe's label_column, or every column with 2-64 classes)")
     ev.add_argument("--json", help="write the figures here (default RUN_DIR/evaluation.json)")
     ev.add_argument("--classifier", help="a .keras file or SavedModel to judge with (with --label)")
+    ev.add_argument("--faces", help="face2music: the faces to make notes from (default: the "
+                                    "run's; 'demo' for the demo faces)")
     ev.set_defaults(func=cmd_evaluate)
 
     exp = sub.add_parser("export", help="SavedModel for TF Serving: BASE/NAME/VERSION")

@@ -1,8 +1,10 @@
 """face2music end to end at smoke size on small data built in the test: notes from a sound
 folder or an NSynth TFRecord, faces from a folder; the run's embeddings, previews and
-checkpoints, an exact resume, and the refusals (no --faces, commands it does not handle)."""
+checkpoints, an exact resume, `evaluate` (the paper's judges, PC and SV), and the refusals
+(no --faces, commands it does not handle, evaluate options that do not apply)."""
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -131,3 +133,41 @@ def test_a_resumed_run_ends_as_the_straight_one(small_data, straight, tmp_path):
     assert any("metric" in key for key in want)
     for key in want:
         np.testing.assert_array_equal(got[key], want[key], err_msg=key)
+
+
+def test_evaluate_scores_as_the_paper_does(straight, tmp_path, capsys):
+    """FD and IS of a pitch and a family judge for the three sources; PC and SV for the
+    generators' notes only (real notes are not made from faces)."""
+    out = tmp_path / "scores.json"
+    assert main(["evaluate", "--run-dir", str(straight), "-n", "12", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "training the 'pitch' classifier" in printed and "sv_families" in printed
+    result = json.loads(out.read_text())
+    assert set(result["classifiers"]) == {"pitch", "family"}
+    assert all(0 <= c["held_out_accuracy"] <= 1 for c in result["classifiers"].values())
+    scores = result["scores"]
+    assert set(scores) == {"real (held-out)", "untrained", "trained"}
+    for source, values in scores.items():
+        for key in ("fd_pitch", "is_pitch", "fd_family", "is_family", "accuracy_pitch"):
+            assert np.isfinite(values[key]), (source, key)
+        made = source != "real (held-out)"
+        assert ("pc" in values, "sv" in values) == (made, made), source
+    for source in ("untrained", "trained"):
+        values = scores[source]
+        assert -1 <= values["pc"] <= 1
+        # After 4 steps every note may be heard as one family: SV is then undefined.
+        assert np.isfinite(values["sv"]) or values["sv_families"] == 1, values
+    assert "12 of the run's 30 faces" in result["generated_from"]["faces"]
+    assert out.with_suffix(".png").is_file()
+
+
+def test_evaluate_refuses_what_does_not_apply(straight, tmp_path, capsys):
+    assert main(["evaluate", "--run-dir", str(straight), "--label", "pitch"]) == 2
+    assert "do not apply" in capsys.readouterr().err
+    assert main(["evaluate", "--run-dir", str(straight), "-n", "2"]) == 2
+    assert "at least 3" in capsys.readouterr().err
+    bare = tmp_path / "run"  # a run whose embeddings are gone
+    shutil.copytree(straight, bare)
+    (bare / "face2music.json").unlink()
+    assert main(["evaluate", "--run-dir", str(bare)]) == 2
+    assert "keeps no face2music embeddings" in capsys.readouterr().err

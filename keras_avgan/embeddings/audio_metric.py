@@ -22,6 +22,7 @@ differentiable with respect to its input, so a generator can be trained through 
     phi, info = audio_metric(notes, family_ids)        # trained once, then cached
     info["psi_scale"], info["mfcc_scale"]              # lambda1, lambda2
     phi.get_layer("psi")                               # psi alone, [B, 128]
+    build_psi_classifier(k, AudioMetricSettings())     # psi's network with a softmax head
 """
 
 from dataclasses import dataclass, field
@@ -35,7 +36,8 @@ from keras_avgan.embeddings.distances import max_pairwise_distance
 from keras_avgan.embeddings.inputs import labelled_arrays
 from keras_avgan.embeddings.mfcc import MFCC
 from keras_avgan.embeddings.training import TripletTraining, embed, train_triplet
-from keras_avgan.networks.judge import BN_MOMENTUM, float32_policy
+from keras_avgan.layers.noise_floor import RandomNoiseFloor
+from keras_avgan.networks.judge import BN_MOMENTUM, EMBEDDING, LOGITS, float32_policy
 
 KIND = "audio_metric"
 PSI, MFCC_PART = "psi", "mfcc"
@@ -59,24 +61,51 @@ class AudioMetricSettings:
     seed: int = 0
 
 
+def _critic_blocks(x, settings: AudioMetricSettings):
+    """[B, clip_samples, 1] -> flattened features of WaveGAN's critic blocks (no phase
+    shuffle), initialised from settings.seed."""
+    for i in range(settings.blocks):
+        x = keras.layers.Conv1D(settings.model_dim * 2 ** i, settings.kernel_len,
+                                strides=settings.stride, padding="same", use_bias=False,
+                                kernel_initializer=keras.initializers.HeNormal(settings.seed + i),
+                                name=f"down{i}")(x)
+        x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"norm{i}")(x)
+        x = keras.layers.LeakyReLU(0.2, name=f"leaky_relu{i}")(x)
+    return keras.layers.Flatten(name="flatten")(x)
+
+
 def build_psi(settings: AudioMetricSettings) -> keras.Model:
     """[B, clip_samples] -> [B, dim] unit vectors, initialised from settings.seed."""
-    seed = settings.seed
     with float32_policy():
         audio = keras.Input((settings.clip_samples,), name="audio")
         x = keras.layers.Reshape((settings.clip_samples, 1), name="to_channels")(audio)
-        for i in range(settings.blocks):
-            x = keras.layers.Conv1D(settings.model_dim * 2 ** i, settings.kernel_len,
-                                    strides=settings.stride, padding="same", use_bias=False,
-                                    kernel_initializer=keras.initializers.HeNormal(seed + i),
-                                    name=f"down{i}")(x)
-            x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"norm{i}")(x)
-            x = keras.layers.LeakyReLU(0.2, name=f"leaky_relu{i}")(x)
-        x = keras.layers.Flatten(name="flatten")(x)
-        x = keras.layers.Dense(settings.dim, name="project",
-                               kernel_initializer=keras.initializers.GlorotUniform(seed))(x)
+        x = keras.layers.Dense(settings.dim, name="project", kernel_initializer=(
+            keras.initializers.GlorotUniform(settings.seed)))(_critic_blocks(x, settings))
         unit = keras.layers.UnitNormalization(name="l2_normalize")(x)
         return keras.Model(audio, unit, name=PSI)
+
+
+def build_psi_classifier(num_classes: int, settings: AudioMetricSettings,
+                         dropout: float = 0.3) -> keras.Model:
+    """psi's network with a softmax head, as face-to-music's pitch and family judges are
+    built (Kim, Port, Patel 2020): [B, clip_samples, 1] audio -> logits [B, num_classes].
+    The "embedding" layer (the one before the classification layer, read for FD) is psi's
+    projection with a LeakyReLU instead of the unit normalisation, which would cap the
+    logits. In training a random noise floor is added first, as for every audio judge here
+    (layers/noise_floor.py: clean synthesised notes otherwise teach it that silence counts)."""
+    if num_classes < 2:
+        raise ValueError(f"a classifier needs at least 2 classes, got {num_classes}")
+    with float32_policy():
+        audio = keras.Input((settings.clip_samples, 1), name="audio")
+        x = RandomNoiseFloor(seed=settings.seed, name="noise_floor")(audio)
+        embedding = keras.layers.Dense(
+            settings.dim, activation="leaky_relu", name=EMBEDDING,  # slope 0.2, as the blocks'
+            kernel_initializer=keras.initializers.GlorotUniform(settings.seed))(
+                _critic_blocks(x, settings))
+        x = keras.layers.Dropout(dropout, seed=settings.seed)(embedding)
+        logits = keras.layers.Dense(num_classes, name=LOGITS, kernel_initializer=(
+            keras.initializers.GlorotUniform(settings.seed)))(x)
+        return keras.Model(audio, logits, name="psi_classifier")
 
 
 def build_mfcc(settings: AudioMetricSettings) -> keras.Model:

@@ -59,16 +59,21 @@ def verification_accuracy(train_embeddings, train_labels, held_embeddings, held_
             "threshold": threshold, "pairs": int(len(same))}
 
 
+def nearest_centroid(embeddings, labels, queries) -> np.ndarray:
+    """[Q] the label of each query's nearest class mean (Euclidean) among `embeddings`
+    [N, d] labelled `labels` [N]; a tie goes to the class that sorts first."""
+    labels = np.asarray(labels).reshape(-1)
+    classes = np.unique(labels)
+    centroids = np.stack([np.asarray(embeddings)[labels == c].mean(axis=0) for c in classes])
+    return classes[np.argmin(cdist(queries, centroids), axis=1)]
+
+
 def centroid_accuracy(train_embeddings, train_labels, held_embeddings, held_labels) -> dict:
     """{"accuracy", "chance"}: each held-out example given the class of the nearest
     training-class mean; chance is the largest class's share of the held-out examples (what
     always answering that class scores)."""
-    train_labels = np.asarray(train_labels).reshape(-1)
     held_labels = np.asarray(held_labels).reshape(-1)
-    classes = np.unique(train_labels)
-    centroids = np.stack([np.asarray(train_embeddings)[train_labels == c].mean(axis=0)
-                          for c in classes])
-    predicted = classes[np.argmin(cdist(held_embeddings, centroids), axis=1)]
+    predicted = nearest_centroid(train_embeddings, train_labels, held_embeddings)
     _, counts = np.unique(held_labels, return_counts=True)
     return {"accuracy": float(np.mean(predicted == held_labels)),
             "chance": float(counts.max() / len(held_labels))}

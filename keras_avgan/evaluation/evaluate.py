@@ -42,12 +42,14 @@ def class_ids(class_names, names) -> np.ndarray:
     return np.array([index.get(c, -1) for c in names])
 
 
-def untrained_like(sampler: Sampler, recipe) -> Sampler:
+def untrained_like(sampler: Sampler, recipe, **sizes) -> Sampler:
     """The recipe's generator freshly initialised, always from the same seed, so the floor
     does not move from one evaluation to the next. Keras initialisers draw from the global
-    generators, so this reseeds Python's, NumPy's and TF's, as `fit` does with its seed."""
+    generators, so this reseeds Python's, NumPy's and TF's, as `fit` does with its seed.
+    `sizes`: what the builder takes besides the recipe, measured on the run (face2music's
+    face_dim)."""
     keras.utils.set_random_seed(EVAL_SEED)
-    return Sampler(networks.get_generator_builder(recipe.generator)(recipe),
+    return Sampler(networks.get_generator_builder(recipe.generator)(recipe, **sizes),
                    sampler.renderer, sampler.conditions)
 
 
@@ -81,7 +83,10 @@ def score_sources(sources: dict, reference, refs_data, columns, modality, asked=
 
 
 def evaluate_run(run_dir, data: str | None = None, n: int = 1000, label_columns=None,
-                 json_out=None, classifier: str | None = None, log=print) -> Evaluation:
+                 json_out=None, classifier: str | None = None, log=print,
+                 faces: str | None = None) -> Evaluation:
+    """`faces`: the faces folder of a recipe that reads one besides its notes (face2music;
+    default: the run's)."""
     run = runs.RunDir(Path(run_dir))
     recipe = runs.load_recipe(run)
     modality = modalities.for_recipe(recipe)
@@ -89,7 +94,14 @@ def evaluate_run(run_dir, data: str | None = None, n: int = 1000, label_columns=
     recipe, sampler, which = load_sampler(run_dir)
     if n < 2:
         raise UserError(f"-n must be at least 2 to compare distributions, got {n}")
-    root = modalities.resolve_data(recipe, data or _data_of(run))
+    data = data or _data_of(run)
+    root = modalities.resolve_data(recipe, data)
+    faces_root = modalities.resolve_faces(recipe, faces or _faces_of(run), data)
+    if faces_root is not None:  # face-to-music: notes made from faces, judged as its paper's
+        from keras_avgan.evaluation.face_music import evaluate_face_music  # imports this
+
+        return evaluate_face_music(run, recipe, sampler, which, modality, root, faces_root, n,
+                                   json_out, label_columns, classifier, log)
     if modality.judged_in_halves:
         if label_columns or classifier:
             raise UserError(f"--label and --classifier do not apply to '{recipe.name}' runs: "
@@ -135,9 +147,10 @@ def _outputs(run, json_out) -> tuple[Path, Path]:
     return run.root / "evaluation.png", run.root / "evaluation.json"
 
 
-def _report(result: Evaluation, modality, out: Path, figure: Path, log) -> Evaluation:
+def _report(result: Evaluation, modality, out: Path, figure: Path, log,
+            notes=()) -> Evaluation:
     runs.atomic_write_text(out, result.to_json() + "\n")
-    log(format_table(result, modality.score_notes))
+    log(format_table(result, (*modality.score_notes, *notes)))
     log(f"written: {out} and {figure}")
     return result
 
@@ -186,6 +199,13 @@ def _data_of(run: runs.RunDir) -> str:
     if run.state_file.is_file():
         return json.loads(run.state_file.read_text())["data"]
     raise UserError(f"{run.root} does not say which data it was trained on; pass --data")
+
+
+def _faces_of(run: runs.RunDir) -> str | None:
+    """The faces folder `fit` recorded ("demo" for the demo's), for recipes that read one."""
+    if run.state_file.is_file():
+        return json.loads(run.state_file.read_text()).get("faces")
+    return None
 
 
 EXPLANATIONS = (

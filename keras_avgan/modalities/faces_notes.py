@@ -27,7 +27,7 @@ PREVIEW_FACES = 4  # previews: this many training faces, each at a few pitches
 class FacesNotesModality(AudioModality):
     kind = "audio"
     extra_inputs = ("faces",)
-    commands = ("fit",)
+    commands = ("fit", "evaluate")
     extensions_text = "notes: " + " ".join(audio.AUDIO_EXTENSIONS) + " or NSynth"
 
     def find_files(self, path: Path) -> list[str]:
@@ -91,6 +91,13 @@ class FacesNotesModality(AudioModality):
 
     def renderer(self, recipe, run_root):
         return Waveform()
+
+    def build_judge(self, recipe, num_classes: int, seed: int = 0, **sizes):
+        """The paper's pitch and family judges: psi's network with a softmax head."""
+        from keras_avgan.embeddings.audio_metric import AudioMetricSettings, build_psi_classifier
+
+        return build_psi_classifier(num_classes, AudioMetricSettings(
+            clip_samples=recipe.slice_len, sample_rate=recipe.sample_rate, seed=seed))
 
     def training_dataset(self, recipe, data: FacesAndNotes, seed: int, renderer):
         """Endless batches of batch_size * d_steps notes and as many faces, each drawn by a

@@ -5,7 +5,12 @@ import pytest
 
 from keras_avgan.embeddings import distance_statistics, max_pairwise_distance
 from keras_avgan.embeddings.batches import ClassBalancedBatches, split_per_class
-from keras_avgan.embeddings.scores import best_threshold, centroid_accuracy, verification_accuracy
+from keras_avgan.embeddings.scores import (
+    best_threshold,
+    centroid_accuracy,
+    nearest_centroid,
+    verification_accuracy,
+)
 
 
 def test_distance_statistics_are_over_the_pairs_i_below_j():
@@ -52,3 +57,11 @@ def test_scores_of_separated_classes_are_perfect_and_chance_is_stated():
     assert verified["accuracy"] == 1.0 and verified["chance"] == 0.5
     nearest = centroid_accuracy(points, labels, points, labels)
     assert nearest["accuracy"] == 1.0 and nearest["chance"] == pytest.approx(1 / 3)
+
+
+def test_nearest_centroid_gives_each_query_the_closest_class_mean():
+    # Class means: "a" (1, 0) and "b" (10, 1). (0, 5) is 5.10 from a, 10.8 from b; (6, 1)
+    # is 5 from a, 4 from b; (5.5, 0.5) is sqrt(20.5) from both: the tie goes to "a".
+    points = np.array([[0.0, 0.0], [2.0, 0.0], [10.0, 0.0], [10.0, 2.0]])
+    queries = np.array([[0.0, 5.0], [6.0, 1.0], [5.5, 0.5]])
+    assert nearest_centroid(points, ["a", "a", "b", "b"], queries).tolist() == ["a", "b", "a"]
