@@ -93,6 +93,12 @@ def findings(ours: dict) -> list[str]:
                     f"critic, pitch FD {dist['fd_pitch']:.4g} -> {aux['fd_pitch']:.4g}, family "
                     f"FD {dist['fd_family']:.4g} -> {aux['fd_family']:.4g} (asked: both "
                     f"down), PC kept {kept:.0%} (asked: at least {PC_KEPT_MIN:.0%})")
+        if base:  # how far back toward the baseline: the paper's came most of the way
+            for column in ("fd_pitch", "fd_family"):
+                rise = dist[column] - base[column]
+                back = (dist[column] - aux[column]) / rise if rise > 0 else float("nan")
+                said.append(f"  {column}: the distance loss moved it {rise:+.4g} from the "
+                            f"baseline's; the auxiliary critic took back {back:.0%} of that")
     return said
 
 

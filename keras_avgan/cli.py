@@ -145,7 +145,8 @@ def cmd_generate(args) -> None:
 
     result = generate(args.run_dir, n=args.n, seed=args.seed, out=args.out,
                       interpolate=args.interpolate, cond=parse_conditions(args.cond),
-                      sweep=args.sweep, speech=args.speech)
+                      sweep=args.sweep, speech=args.speech, face=args.face,
+                      face_embedding=args.face_embedding, pitch=args.pitch)
     print(f"generated {len(result.files)} files from the {result.checkpoint}")
     print(f"files: {result.files[0].parent}")
     print(f"overview: {result.overview}")
@@ -196,15 +197,30 @@ def _class_ids(items, n: int) -> dict:
 def cmd_request(args) -> None:
     from keras_avgan.serving.client import request, write_outputs
 
+    names = None
+    if args.pitch and not args.face:
+        raise UserError("--pitch goes with --face (models that make a note from a face); "
+                        "other conditional models take --cond NAME=ID")
+    if args.speech and args.face:
+        raise UserError("a model takes speech or faces, not both: pass --speech or --face")
     if args.speech:  # a model made from speech (wav2pix): a face per file, no latents
         from keras_avgan.serving.client import speech_clips
 
         outputs = request(args.url, speech=speech_clips(args.speech, args.sample_rate),
                           timeout=args.timeout)
+    elif args.face:  # a note from a face (face2music): every picture at every pitch
+        from keras_avgan import pitches
+        from keras_avgan.serving.client import face_images
+
+        asked = pitches.pitch_ids(args.pitch)  # checked before any file is read
+        images, faces = face_images(args.face)
+        rows, ids, names, _ = pitches.each_face_at_each_pitch(faces, asked)
+        outputs = request(args.url, image=images[rows], cond={"pitch": ids},
+                          timeout=args.timeout)
     else:
         outputs = request(args.url, n=args.n, seed=args.seed, timeout=args.timeout,
                           cond=_class_ids(args.cond, args.n))
-    files = write_outputs(outputs, args.out, sample_rate=args.sample_rate)
+    files = write_outputs(outputs, args.out, sample_rate=args.sample_rate, names=names)
     print(f"wrote {len(files)} files to {args.out}")
 
 
@@ -284,6 +300,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="conditional runs: the class of every sample, e.g. pitch=60")
     gen.add_argument("--speech", nargs="+", metavar="FILE",
                      help="wav2pix: a face from each of these speech files")
+    gen.add_argument("--face", nargs="+", metavar="IMAGE",
+                     help="face2music: a note from each of these pictures (or folders of them)")
+    gen.add_argument("--face-embedding", metavar="VECTORS.npy",
+                     help="face2music: a note from each face vector ([N, d] or [d]) in this file")
+    gen.add_argument("--pitch", nargs="+", metavar="MIDI",
+                     help="face2music: every face at each of these MIDI pitches, 24-84 "
+                          "(default 60)")
     gen.add_argument("--sweep", action="store_true",
                      help="conditional runs: each of the -n latents in every class")
     gen.set_defaults(func=cmd_generate)
@@ -327,6 +350,12 @@ def build_parser() -> argparse.ArgumentParser:
     req.add_argument("--speech", nargs="+", metavar="FILE",
                      help="models made from speech (wav2pix): one second of each file in, "
                           "a face out")
+    req.add_argument("--face", nargs="+", metavar="IMAGE",
+                     help="models that make a note from a face (face2music): each picture, or "
+                          "each in a folder, in (64 px, as generate --face reads them)")
+    req.add_argument("--pitch", nargs="+", metavar="MIDI",
+                     help="with --face: every face at each of these MIDI pitches, 24-84 "
+                          "(default 60)")
     req.add_argument("--timeout", type=float, default=60.0)
     req.add_argument("--cond", nargs="+", action="extend", metavar="NAME=ID[,ID...]",
                      help="conditional models: class ids, e.g. pitch=4 (see keras_avgan.json)")

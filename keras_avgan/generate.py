@@ -21,13 +21,15 @@ class GenerateResult:
 
 def generate(run_dir: str | Path, n: int = 16, seed: int = 0, out: str | Path | None = None,
              interpolate: int = 0, cond=None, sweep: bool = False,
-             speech=None) -> GenerateResult:
+             speech=None, face=None, face_embedding=None, pitch=None) -> GenerateResult:
     """`n` samples for `seed`; with `interpolate=K`, K steps from the first latent of `seed`
     to the first latent of `seed + 1` (the first file each of those seeds generates).
 
     Conditional runs: `cond` ({"pitch": ["60"]}) fixes the class of every sample (several
     values are taken in turn); without it samples go round the classes. `sweep` keeps each
     latent and plays it in every class: GANSynth's same timbre at every pitch.
+    Face-to-music runs: a note from each `face` picture (or folder of them) and each vector
+    of a `face_embedding` .npy, at each MIDI `pitch` (60 when none): generate_notes.
     """
     if n < 1:
         raise UserError(f"-n must be at least 1, got {n}")
@@ -36,9 +38,20 @@ def generate(run_dir: str | Path, n: int = 16, seed: int = 0, out: str | Path | 
     if sweep and interpolate:
         raise UserError("--sweep and --interpolate do not combine; pick one")
     trained = runs.load_recipe(runs.RunDir(Path(run_dir)))
-    modalities.for_recipe(trained).require_command("generate", trained)
+    modality = modalities.for_recipe(trained)
+    modality.require_command("generate", trained)
+    if modality.input_faces:
+        from keras_avgan.generate_notes import notes_from_faces
+
+        refused = {"--interpolate": interpolate, "--cond": cond, "--sweep": sweep,
+                   "--speech": speech}
+        return notes_from_faces(run_dir, trained, modality, faces=face or (),
+                                vectors_file=face_embedding, pitches=pitch, seed=seed, out=out,
+                                refused=refused)
+    if face or face_embedding is not None or pitch:
+        raise UserError(f"--face, --face-embedding and --pitch apply to runs that make a note "
+                        f"from a face (face2music); this one is '{trained.name}'")
     recipe, sampler, which = load_sampler(run_dir)
-    modality = modalities.for_recipe(recipe)
     if modality.input_files or speech:
         return _from_files(run_dir, recipe, sampler, which, modality, speech, out)
     asked = _asked_ids(sampler.conditions, cond or {}, sweep)

@@ -46,7 +46,9 @@ class SavedModelEmbedding(keras.Model):
 
     def call(self, images):
         images = tf.cast(images, tf.float32)
-        if None not in self.size:
+        # Not at its own size already: resizing to it changes nothing, and its op has no
+        # TFLite builtin (an exported face2music model holds f).
+        if None not in self.size and tuple(images.shape[1:3]) != tuple(self.size):
             images = tf.image.resize(images, self.size, antialias=True)
         vectors = self.signature(**{self.input_name: images})[self.output_name]
         return tf.math.l2_normalize(tf.cast(vectors, tf.float32), axis=-1)

@@ -154,6 +154,8 @@ class Modality:
 
     # What `generate --speech FILE ...` reads into the generator's input; None: latents.
     input_files = None
+    # Whether `generate --face/--face-embedding --pitch` makes its examples (face2music).
+    input_faces = False
     # Datasets read besides --data, by flag name (face2music's "faces": `fit --faces`); `load`
     # takes each as a keyword.
     extra_inputs: tuple[str, ...] = ()
@@ -173,11 +175,18 @@ class Modality:
         """The generator's inputs made from files (`generate --speech`)."""
         raise NotImplementedError
 
-    def served_inputs(self, recipe):
+    def served_inputs(self, recipe, run_root=None):
         """For recipes that make an example from a file: ({name: tf.TensorSpec} of what
         `serving_default` takes, a TF function from those inputs to the generator's), so a
-        served model prepares its input as `generate` does. None: it takes latents."""
+        served model prepares its input as `generate` does. None: it takes latents. A
+        function holding weights (face2music's face embedding) is a Keras layer, exported
+        with the generator; `run_root` is the run whose kept parts it takes."""
         return None
+
+    def served_description(self, recipe) -> tuple[dict, dict]:
+        """For `served_inputs`: (what keras_avgan.json adds to each input's description, such
+        as the sample rate speech must have; {input: [class of each id]})."""
+        return {}, {}
 
     def preview_inputs(self, recipe, data: TrainingData, count: int, seed: int) -> np.ndarray:
         """What training previews feed the generator: fixed latents from `seed`."""

@@ -17,6 +17,7 @@ from keras_avgan.embeddings import run_embeddings
 from keras_avgan.modalities.audio import AudioModality
 from keras_avgan.modalities.audio_representations import Waveform
 from keras_avgan.modalities.faces_notes_data import FacesAndNotes, read_faces, read_notes
+from keras_avgan.modalities.faces_notes_inputs import FaceInputs
 from keras_avgan.recipes.face2music import LOWEST_PITCH
 from pipelines import audio, images
 from pipelines import labels as labels_lib
@@ -24,10 +25,10 @@ from pipelines import labels as labels_lib
 PREVIEW_FACES = 4  # previews: this many training faces, each at a few pitches
 
 
-class FacesNotesModality(AudioModality):
+class FacesNotesModality(FaceInputs, AudioModality):
     kind = "audio"
     extra_inputs = ("faces",)
-    commands = ("fit", "evaluate")
+    commands = ("fit", "generate", "evaluate", "export", "convert", "request")
     extensions_text = "notes: " + " ".join(audio.AUDIO_EXTENSIONS) + " or NSynth"
 
     def find_files(self, path: Path) -> list[str]:

@@ -29,11 +29,15 @@ class SpeechFaceModality(FacesOfPairs):
     def evaluation_inputs(self, recipe, files) -> np.ndarray:
         return speech_clips([pair.audio for pair in files], recipe)
 
-    def served_inputs(self, recipe):
+    def served_inputs(self, recipe, run_root=None):
         """`speech` [B, slice_len] at the recipe's rate, any scale: divided by its peak in
         the graph, as training and `generate --speech` do."""
         specs = {"speech": tf.TensorSpec([None, recipe.slice_len], tf.float32, name="speech")}
         return specs, lambda inputs: peak_normalize(inputs["speech"], axis=-1)[..., None]
+
+    def served_description(self, recipe) -> tuple[dict, dict]:
+        # Speech must reach a served Wav2Pix at the rate it was trained on.
+        return {"speech": {"sample_rate": recipe.sample_rate}}, {}
 
     def inputs_from_files(self, recipe, paths) -> np.ndarray:
         """float32 [N, slice_len, 1]: each sound file read by content, mixed to mono,

@@ -23,6 +23,8 @@ from keras_avgan.media.audio import write_wav
 from keras_avgan.media.images import write_png
 
 FORMATS = ("row", "columnar")
+# The side of the pictures a served face2music takes (modalities.faces_notes_data.FACE_SIZE).
+FACE_SIZE = 64
 _URL = re.compile(r"(https?://[^/]+)(/v1/models/[^/:]+(?:/(?:versions|labels)/[^/:]+)?)"
                   r"(?::predict)?")
 _START_HINT = ("Is TF Serving running? Start it with 'docker compose up serving' and check "
@@ -44,30 +46,39 @@ def predict_url(url: str) -> str:
 
 def request(url: str, n: int | None = None, seed: int | None = None, z=None, *,
             cond: dict | None = None, fmt: str | None = None, signature: str | None = None,
-            timeout: float = 60.0, speech=None) -> dict:
+            timeout: float = 60.0, speech=None, image=None) -> dict:
     """Outputs of one predict call as {name: float32 array with a batch axis}.
 
     Without `z` it calls `sample` (seed defaults to 0, n to 1); with `z` ([B, latent_dim])
     it calls `serving_default`. `cond` adds condition inputs by name, one value per example.
-    `speech` ([B, samples], from `speech_clips`) asks a served Wav2Pix for a face per clip.
+    `speech` ([B, samples], from `speech_clips`) asks a served Wav2Pix for a face per clip;
+    `image` ([B, 64, 64, 3], from `face_images`) with `cond={"pitch": ids}` asks a served
+    face2music for a note per picture.
     """
-    if speech is not None and z is not None:
-        raise UserError("a model takes latents z or speech, not both")
-    given = z is not None or speech is not None
+    given = _fed(z, speech, image)
     signature = signature or ("serving_default" if given else "sample")
-    body = build_body(signature, fmt, n=n, seed=seed, z=z, cond=cond, speech=speech)
+    body = build_body(signature, fmt, n=n, seed=seed, z=z, cond=cond, speech=speech,
+                      image=image)
     target = predict_url(url)
     payload = _post(target, body, timeout)
     return parse_response(payload, target)
 
 
+def _fed(z, speech, image) -> dict:
+    """{input name: value} of whichever of z, speech and image is given (one at most)."""
+    fed = {k: v for k, v in (("z", z), ("speech", speech), ("image", image)) if v is not None}
+    if len(fed) > 1:
+        raise UserError(f"a model takes one of latents z, speech or images; got "
+                        f"{' and '.join(fed)}")
+    return fed
+
+
 def build_body(signature: str, fmt: str | None, *, n=None, seed=None, z=None,
-               cond=None, speech=None) -> dict:
+               cond=None, speech=None, image=None) -> dict:
     """The JSON body for `signature`, in row or columnar format (see the module docstring);
-    `speech` takes the place of `z` for models made from speech."""
+    `speech` (models made from speech) or `image` (from faces) takes the place of `z`."""
     cond = {k: np.asarray(v).tolist() for k, v in (cond or {}).items()}
-    name = "z" if speech is None else "speech"
-    z = z if speech is None else speech
+    name, z = next(iter(_fed(z, speech, image).items()), ("z", None))
     if signature == "sample":
         if z is not None:
             raise UserError("the 'sample' signature draws its own latents; drop z, or call "
@@ -110,6 +121,17 @@ def speech_clips(paths, sample_rate: int) -> np.ndarray:
                             "file (WAV, FLAC, MP3, ...)") from err
         clips[row, :min(len(mono), sample_rate)] = mono[:sample_rate]
     return clips
+
+
+def face_images(paths, size: int = FACE_SIZE) -> tuple[np.ndarray, list[str]]:
+    """(float32 [N, size, size, 3] in [0, 1], a name for each): each picture, or each under a
+    folder, as face2music's training and `generate --face` read it (centre square,
+    antialiased Lanczos resize), scaled to the [0, 1] a served model takes."""
+    from pipelines.images import load_image, named_images  # Pillow: no TensorFlow
+
+    named = named_images(paths, "--face")
+    pictures = [(load_image(info.path, size) + 1.0) / 2.0 for info, _ in named]
+    return np.stack(pictures).astype(np.float32), [name for _, name in named]
 
 
 def _post(url: str, body: dict, timeout: float) -> dict:
@@ -217,17 +239,23 @@ def _named(array: np.ndarray) -> dict:
 def _wav(path: Path, example, sample_rate):
     if not sample_rate:
         raise UserError("writing audio needs its sample rate (e.g. --sample-rate 16000)")
-    return write_wav(path.with_suffix(".wav"), example, sample_rate)
+    return write_wav(_named_file(path, ".wav"), example, sample_rate)
 
 
 # Output name -> how one example of it becomes a file.
-WRITERS = {"audio": _wav, "image": lambda path, example, _: write_png(path.with_suffix(".png"),
+WRITERS = {"audio": _wav, "image": lambda path, example, _: write_png(_named_file(path, ".png"),
                                                                       example)}
 
 
+def _named_file(path: Path, suffix: str) -> Path:
+    # Appended, not with_suffix: a face called "me.v2" gives "me.v2_pitch60.wav".
+    return path.with_name(path.name + suffix)
+
+
 def write_outputs(outputs: dict, out_dir, sample_rate: int | None = None,
-                  prefix: str = "sample") -> list[Path]:
-    """One 16-bit WAV per `audio` example and one PNG per `image` example."""
+                  prefix: str = "sample", names=None) -> list[Path]:
+    """One 16-bit WAV per `audio` example and one PNG per `image` example, called
+    PREFIX_i, or by `names` (one per example, of a model with one output)."""
     unknown = sorted(set(outputs) - set(WRITERS))
     if unknown:
         raise ServingError(f"the reply holds outputs {unknown} that keras_avgan cannot write "
@@ -239,5 +267,7 @@ def write_outputs(outputs: dict, out_dir, sample_rate: int | None = None,
         width = max(2, len(str(len(batch) - 1)))
         tag = f"{prefix}_{name}" if len(outputs) > 1 else prefix
         for i, example in enumerate(np.asarray(batch)):
-            files.append(WRITERS[name](out_dir / f"{tag}_{i:0{width}d}", example, sample_rate))
+            stem = f"{tag}_{i:0{width}d}" if names is None else \
+                (names[i] if len(outputs) == 1 else f"{names[i]}_{name}")
+            files.append(WRITERS[name](out_dir / stem, example, sample_rate))
     return files

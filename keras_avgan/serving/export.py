@@ -7,7 +7,8 @@ generators"):
   sample(seed, n, *conditions)    -> the same, with z drawn in-graph from the seed exactly as
                                      `keras_avgan generate --seed` draws it.
 A generator of files has `serving_default` alone, taking what its modality serves (Wav2Pix:
-serving_default(speech [B, 16000]) -> {"image": ...}).
+serving_default(speech [B, 16000]) -> {"image": ...}; face2music: serving_default(image
+[B, 64, 64, 3], pitch [B]) -> {"audio": ...}, its face embedding in the graph).
 The outputs are what the recipe's modality publishes (`Renderer.publish`, in TF ops), so a
 spectrogram generator hands out audio and an image generator pixels in [0, 1].
 `keras_avgan.json` beside `saved_model.pb` says what the model makes, output by output (TF
@@ -54,7 +55,8 @@ def export_generator(generator: keras.Model, out_dir, *, publish, outputs: dict,
 
     A generator made from inputs rather than latents (Wav2Pix: speech) passes `served`,
     (specs, prepare) from its modality's `served_inputs`: `serving_default` then takes those
-    inputs, `prepare` turns them into the generator's, and there is no `sample`.
+    inputs, `prepare` turns them into the generator's, and there is no `sample`. A `prepare`
+    that is a Keras layer (face2music's face embedding) is exported with its weights.
     `input_notes` ({input name: {...}}) adds to the metadata's description of an input
     (e.g. the sample rate speech must have).
     """
@@ -80,6 +82,8 @@ def export_generator(generator: keras.Model, out_dir, *, publish, outputs: dict,
         signatures = ["serving_default", "sample"]
     else:
         specs, prepare = served
+        if isinstance(prepare, keras.layers.Layer):  # its weights (face2music's f) go along
+            archive.track(prepare)
         forward = _forward_fn(generator, ["prepared"], publish, sorted(outputs))
         archive.add_endpoint("serving_default",
                              lambda inputs: forward({"prepared": prepare(inputs)}),
@@ -310,14 +314,13 @@ def export_run(run_dir, *, name: str | None = None, base="saved_models",
     modality.require_command("export", trained)
     recipe, sampler, which = load_sampler(run_dir)
     specs = modality.output_specs(recipe)
-    served = modality.served_inputs(recipe)
-    # Speech must reach a served Wav2Pix at the rate it was trained on.
-    notes = {name: {"sample_rate": recipe.sample_rate} for name in served[0]} if served else {}
-    cond_specs = classes = None
+    served = modality.served_inputs(recipe, run_root=run_dir)
+    notes, classes = modality.served_description(recipe) if served else ({}, {})
+    cond_specs = None
     if sampler.conditions is not None:
         label = sampler.conditions.name
         cond_specs = {label: tf.TensorSpec([None], tf.int32, name=label)}
-        classes = {label: list(sampler.conditions.classes)}
+        classes = {**classes, label: list(sampler.conditions.classes)}
     target = export_to_serving_base(
         sampler.generator, name=name or recipe.name, base=base, version=version,
         serving_root=serving_root, publish=sampler.renderer.publish,

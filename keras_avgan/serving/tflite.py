@@ -1,7 +1,8 @@
 """`keras_avgan convert`: an exported SavedModel -> a batch-1 TFLite file with builtin ops only.
 
-Only `serving_default` (z and conditions in, audio or image out) is converted; a phone draws
-its own latents. The file is checked the way a phone would use it: it must hold no Flex or
+Only `serving_default` (z and conditions in, or what a model made from inputs takes: speech,
+or a face picture and a pitch; audio or image out) is converted; a phone draws its own
+latents. The file is checked the way a phone would use it: it must hold no Flex or
 custom ops, and it must run in ai_edge_litert and match the SavedModel it came from.
 """
 
@@ -188,13 +189,17 @@ def _output_kind(meta: dict, name: str, values: np.ndarray) -> str:
 
 
 def _example_inputs(specs: dict, meta: dict, seed: int) -> dict:
-    """Latents drawn like the recipe draws them; integer conditions 0 (a valid class)."""
+    """Latents drawn like the recipe draws them; integer conditions 0 (a valid class);
+    inputs whose metadata gives a range (face2music's pictures) uniform in it."""
     rng = np.random.default_rng(seed)
     feed = {}
     for name, spec in specs.items():
         shape = spec.shape.as_list()
+        value_range = meta.get("inputs", {}).get(name, {}).get("range")
         if not spec.dtype.is_floating:
             feed[name] = np.zeros(shape, spec.dtype.as_numpy_dtype)
+        elif value_range:
+            feed[name] = rng.uniform(*value_range, shape).astype(np.float32)
         elif meta.get("latent_dist") == "normal":
             feed[name] = rng.standard_normal(shape).astype(np.float32)
         else:

@@ -9,13 +9,12 @@ the same weights, so the routes agree to float rounding (16-bit PNGs to 1/255).
 
 import numpy as np
 import tensorflow as tf
-from PIL import Image, ImageOps
 
 from pipelines.errors import DataError
+from pipelines.images.pillow import load_image
 from pipelines.tfdata import checkpointable
 
 RESIZE_METHOD = "lanczos3"  # tf.image.resize's name for Pillow's Image.LANCZOS
-_SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 
 
 def centre_crop(image):
@@ -46,38 +45,6 @@ def decode_in_graph(path, size):
         lambda: tf.io.decode_jpeg(data, channels=3, dct_method="INTEGER_ACCURATE"),
         lambda: tf.io.decode_image(data, channels=3, expand_animations=False))
     return fit_square(tf.image.convert_image_dtype(centre_crop(image), tf.float32), size)
-
-
-def load_image(path, size) -> np.ndarray:
-    """float32 [size, size, 3] in [-1, 1] from any file Pillow reads (the Pillow route)."""
-    if isinstance(path, bytes):
-        path = path.decode()
-    with Image.open(path) as image:
-        image.seek(0)  # the first frame of an animation
-        image = ImageOps.exif_transpose(image)  # as shown: phones store photos sideways
-        side = min(image.size)
-        left, top = (image.width - side) // 2, (image.height - side) // 2
-        rgb = _to_rgb(image.crop((left, top, left + side, top + side)))
-    # One "F" image per channel: Pillow's float resize has no 8-bit rounding between passes
-    channels = [Image.fromarray(rgb[..., c], "F").resize((size, size), Image.LANCZOS)
-                for c in range(3)]
-    out = np.stack([np.asarray(c, np.float32) for c in channels], axis=-1)
-    return np.clip(out, 0.0, 1.0) * 2.0 - 1.0
-
-
-def _to_rgb(image: Image.Image) -> np.ndarray:
-    """float32 [h, w, 3] in [0, 1] from any Pillow mode."""
-    if "A" in image.getbands() or "transparency" in image.info:
-        # Composited on black: tf.io.decode_gif paints transparent pixels black, and most
-        # encoders store fully transparent pixels as (0, 0, 0, 0), so every route agrees.
-        rgba = np.asarray(image.convert("RGBA"), np.float32) / 255.0
-        return rgba[..., :3] * rgba[..., 3:]
-    if image.mode in _SIXTEEN_BIT:  # Pillow's own conversion to 8 bits clips, not scales
-        gray = np.asarray(image, np.float32) / 65535.0
-        return np.repeat(np.clip(gray, 0.0, 1.0)[..., None], 3, axis=-1)
-    if image.mode == "F":  # float TIFF: taken as already in [0, 1]
-        return np.repeat(np.clip(np.asarray(image, np.float32), 0.0, 1.0)[..., None], 3, -1)
-    return np.asarray(image.convert("RGB"), np.float32) / 255.0  # CMYK, L, P, 1, YCbCr, ...
 
 
 def picture_decoder(size, any_in_graph, any_pillow):

@@ -9,6 +9,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from pipelines import labels, listing
+from pipelines.errors import DataError
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 # What each extension promises; a file whose content differs is still read by its content.
@@ -165,6 +166,38 @@ def check_image_files(files) -> ImageScan:
         else:
             scan.bad.append((file, result))
     return scan
+
+
+def named_images(paths, flag: str = "--face") -> list[tuple[ImageFileInfo, str]]:
+    """(file, name) for each picture a command line names, a folder standing for the
+    pictures under it, checked as training checks them: any that cannot be read is an error
+    naming it. A name is what files made from the picture are called: its stem, or under a
+    folder its path there ('/' as '_'); repeated names get '-2', '-3', ..."""
+    named = []
+    for given in paths:
+        root = os.path.expanduser(str(given))
+        if os.path.isdir(root):
+            found = list_image_files(root)
+            if not found:
+                raise DataError(f"{flag} {given}: no image files in this folder "
+                                f"({' '.join(IMAGE_EXTENSIONS)}, searched recursively)")
+            named += [(f, os.path.splitext(os.path.relpath(f, root))[0].replace(os.sep, "_"))
+                      for f in found]
+        elif os.path.exists(root):
+            named.append((root, os.path.splitext(os.path.basename(root))[0]))
+        else:
+            raise DataError(f"{flag} {given}: no such file or folder")
+    scan = check_image_files([f for f, _ in named])
+    if scan.bad:
+        path, reason = scan.bad[0]
+        raise DataError(f"{flag} {path}: {reason}; pass a picture (PNG, JPEG, ...) or a "
+                        "folder of them")
+    seen: dict[str, int] = {}
+    out = []
+    for info, (_, name) in zip(scan.good, named, strict=True):
+        seen[name] = seen.get(name, 0) + 1
+        out.append((info, name if seen[name] == 1 else f"{name}-{seen[name]}"))
+    return out
 
 
 def require_usable(scan: ImageScan, path) -> None:
