@@ -43,10 +43,12 @@ PC_RISE_MIN = 0.3  # PC with the distance loss at least this much above the base
 PC_KEPT_MIN = 0.5  # the auxiliary critic keeps at least this share of that PC
 
 
-def train_and_evaluate(name: str, steps: int, n: int, runs_root: Path) -> tuple[dict, dict]:
-    """(scores of the trained generator, of the real held-out notes, of the untrained one)."""
+def train_and_evaluate(name: str, steps: int, n: int, runs_root: Path,
+                       extra=()) -> tuple[dict, dict]:
+    """(scores of the trained generator, {real held-out notes, untrained generator: scores});
+    `extra`: overrides for every variant (--set), given before the variant's own."""
     recipe = recipes.apply_overrides(recipes.get_recipe("face2music"),
-                                     SETTING + VARIANTS[name])
+                                     SETTING + list(extra) + VARIANTS[name])
     run_dir = runs_root / name.strip("+").replace(" ", "_").replace(".", "")
     started = time.perf_counter()
     fit(recipe, "demo", run_dir, FitOptions(steps=steps, seed=0))
@@ -108,10 +110,13 @@ def main() -> int:
     parser.add_argument("-n", type=int, default=500, help="notes generated per evaluation")
     parser.add_argument("--runs", default="runs/bench-face2music")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE",
+                        help="recipe overrides for every variant, e.g. distance_weight=2")
     args = parser.parse_args()
     ours, references = {}, {}
     for name in args.variants:
-        ours[name], references = train_and_evaluate(name, args.steps, args.n, Path(args.runs))
+        ours[name], references = train_and_evaluate(name, args.steps, args.n, Path(args.runs),
+                                                    args.set)
     print_table(ours, references)
     for line in findings(ours):
         print(line)
