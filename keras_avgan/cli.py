@@ -1,7 +1,7 @@
 """The `keras_avgan` command: parse, call one library function, print.
 
 Exit codes: 0 ok, 2 usage or bad input (the message names the file or flag), 1 unexpected
-or a failed run (diverged, disk full), 130 / 143 stopped by SIGINT / SIGTERM.
+or a failed run (diverged, disk full, a lost worker), 130 / 143 stopped by SIGINT / SIGTERM.
 TensorFlow is imported only by the commands that need it, so `recipes` and `show` are quick.
 """
 
@@ -10,7 +10,7 @@ import os
 import sys
 
 from keras_avgan import recipes
-from keras_avgan.errors import DiskFull, Interrupted, TrainingDiverged, UserError
+from keras_avgan.errors import DiskFull, Interrupted, TrainingDiverged, UserError, WorkerLost
 from keras_avgan.quiet_logs import without_tf_chatter
 
 
@@ -93,19 +93,31 @@ def cmd_data_video(args) -> None:
     print(video.describe(summary))
 
 
+def cmd_data_shard(args) -> None:
+    from keras_avgan.modalities import sharded
+
+    sharded.make_shards(args.path, args.out, _resolve_recipe(args) if args.recipe else None,
+                        runner=args.runner, beam_options=args.beam_option,
+                        num_shards=args.shards, verbose=args.verbose)
+
+
 def cmd_data_check(args) -> None:
     from pathlib import Path
 
     from keras_avgan import modalities
-    from pipelines import paired
+    from pipelines import paired, shards
     from pipelines.audio import nsynth
     from pipelines.errors import DataError
+    from pipelines.shards import launch
 
     recipe = _resolve_recipe(args) if args.recipe else None
     path = Path(args.path).expanduser()
     if not path.exists():
         raise DataError(f"{args.path}: no such file or folder; pass a folder of audio or image "
                         "files, or a CSV with a 'path' column")
+    if shards.looks_sharded(path):  # made by `data shard`: its manifest says what it holds
+        print(launch.describe(path))
+        return
     if recipe is not None:
         print(modalities.for_recipe(recipe).describe(path, recipe))
         return
@@ -269,6 +281,21 @@ def build_parser() -> argparse.ArgumentParser:
                           "instead of the centred second")
     vid.add_argument("--seed", type=int, default=0, help="draws the crops")
     vid.set_defaults(func=cmd_data_video)
+    from pipelines.shards import options as shard_options  # no Beam loaded: its names only
+
+    shard = data_sub.add_parser("shard", help="decode, check and slice files into TFRecord "
+                                              "shards with Apache Beam (fit --data reads them)")
+    shard.add_argument("path", help="a folder or CSV of sounds or pictures, or 'demo' (with "
+                                    "--recipe: its demo data)")
+    shard.add_argument("--out", required=True, help="a new or empty folder for the shards")
+    _add_recipe_flags(shard, required=False)
+    shard.add_argument("--runner", default="DirectRunner", choices=shard_options.RUNNERS)
+    shard.add_argument("--beam-option", action="append", metavar="KEY=VALUE",
+                       help="a Beam pipeline option, passed through (repeatable), e.g. "
+                            "direct_num_workers=4 or project=P")
+    shard.add_argument("--shards", type=int, help="how many shard files (default: one per "
+                                                  "128 files)")
+    shard.set_defaults(func=cmd_data_shard)
 
     fit = sub.add_parser("fit", help="train a recipe (re-run to resume)")
     _add_recipe_flags(fit)
@@ -378,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     except _user_errors() as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except (TrainingDiverged, DiskFull) as err:
+    except (TrainingDiverged, DiskFull, WorkerLost) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except Interrupted as err:

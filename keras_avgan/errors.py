@@ -26,3 +26,9 @@ class Interrupted(Exception):
     def __init__(self, message: str, signum: int):
         super().__init__(message)
         self.signum = signum
+
+
+class WorkerLost(RuntimeError):
+    """A multi-worker run lost a worker (killed, crashed, unreachable) or its workers trained
+    apart; the chief's newest checkpoint stands, and starting every worker again resumes
+    from it (exit 1)."""

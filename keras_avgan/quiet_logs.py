@@ -19,7 +19,18 @@ CHATTER = re.compile(
     rb"^([IWEF]\d{4} \d\d:\d\d:[\d.]+ +\d+ [\w./-]+:\d+\]|"
     rb"WARNING: All log messages before absl::InitializeLog\(\)|"
     rb"To enable the following instructions:|"
-    rb"INFO: Created TensorFlow Lite XNNPACK delegate)")
+    rb"INFO: Created TensorFlow Lite XNNPACK delegate|"
+    # Beam's local worker processes (data shard), which log before their options apply
+    rb"WARNING:root:apitools not found|INFO:__main__:Logging handler created)")
+
+
+_unfiltered: list[int] = []  # the real stderr's descriptor while a filter is on
+
+
+def unfiltered_stderr() -> int:
+    """The descriptor that reaches the real stderr: for what must get out while the pump
+    cannot run (a C++ call holding the GIL), or after it stops (a process ending at once)."""
+    return _unfiltered[-1] if _unfiltered else 2
 
 
 def _pump(source: int, target: int) -> None:
@@ -48,9 +59,11 @@ def without_tf_chatter(enabled: bool = True):
     os.close(write_end)
     pump = threading.Thread(target=_pump, args=(read_end, original), daemon=True)
     pump.start()
+    _unfiltered.append(original)
     try:
         yield
     finally:
+        _unfiltered.pop()
         sys.stderr.flush()
         os.dup2(original, 2)  # closes the pipe's last write end: the pump drains and ends
         pump.join(timeout=5)

@@ -106,8 +106,10 @@ def open_for_training(run: RunDir, recipe: recipes.Recipe, settings: dict) -> re
         _check_same(run, recipes.to_dict(saved), recipes.to_dict(recipe), RESUMABLE_CHANGES,
                     "--set / --smoke / --recipe")
         if run.state_file.is_file():
-            _check_same(run, json.loads(run.state_file.read_text()), settings, frozenset(),
-                        "--seed / --mixed-precision / --data / --strategy")
+            # The strategy may change: a checkpoint holds variables and the global data
+            # order, whatever devices trained them (docs/distributed.md).
+            _check_same(run, json.loads(run.state_file.read_text()), settings,
+                        frozenset({"strategy"}), "--seed / --mixed-precision / --data")
         recipe = recipes.replace(saved, **{k: getattr(recipe, k) for k in RESUMABLE_CHANGES})
     run.root.mkdir(parents=True, exist_ok=True)
     atomic_write_text(run.recipe_file, recipes.to_json(recipe) + "\n")

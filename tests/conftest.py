@@ -52,3 +52,14 @@ def deterministic_ops():
     yield
     if not was_on:
         tf_config.disable_op_determinism()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Multi-worker runs (processes on loopback, minutes on two cores) run only when asked
+    for: `pytest -m multiworker`."""
+    if "multiworker" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="multi-worker runs on loopback: pytest -m multiworker")
+    for item in items:
+        if "multiworker" in item.keywords:
+            item.add_marker(skip)

@@ -155,7 +155,7 @@ def test_fit_writes_a_complete_run_dir_and_generate_is_deterministic(tiny_tones,
     (["fit", "--recipe", "wavegan", "--data", "x", "--set", "model_dim=big"], "model_dim"),
     (["fit", "--recipe", "wavegan", "--data", "x", "--set", "bogus=1"], "bogus"),
     (["generate", "--run-dir", "/nonexistent/run"], "does not exist"),
-    (["fit", "--recipe", "wavegan", "--data", "x", "--strategy", "mirrored"], "--strategy"),
+    (["fit", "--recipe", "wavegan", "--data", "x", "--strategy", "mirrored", "--jit"], "--jit"),
     (["data", "check", "/nonexistent/sounds"], "/nonexistent/sounds"),
     # Values that would train on (into a diverged run, or silently with another value).
     (["fit", "--recipe", "wavegan", "--data", "x", "--batch-size", "0"],

@@ -11,7 +11,7 @@ from keras_avgan.layers.noise_floor import RandomNoiseFloor
 from keras_avgan.media import audio as audio_files
 from keras_avgan.media import plots
 from keras_avgan.modalities import audio_representations as representations
-from keras_avgan.modalities import tonality
+from keras_avgan.modalities import sharded, tonality
 from keras_avgan.modalities.base import Modality, OutputSpec, TrainingData, label_source
 from keras_avgan.networks import judge
 from pipelines import audio
@@ -32,6 +32,7 @@ class AudioModality(Modality):
         return audio.list_audio_files(str(path))
 
     def usable_files(self, recipe, path: Path):
+        sharded.refuse_files(path)
         scan = audio.scan_audio(str(path), sample_rate=recipe.sample_rate,
                                 slice_len=recipe.slice_len)
         audio.require_usable(scan, str(path))
@@ -50,18 +51,26 @@ class AudioModality(Modality):
         return audio.read_labels(str(path), *label_source(recipe))
 
     def prepare(self, recipe, run, data: TrainingData):
+        if sharded.is_sharded(data):
+            return representations.prepare(recipe, run, data.files, sharded.first_slices(data),
+                                           data.manifest.files)
         return representations.prepare(recipe, run, data.files)
 
     def renderer(self, recipe, run_root):
         return representations.for_run(recipe, run_root)
 
     def training_dataset(self, recipe, data: TrainingData, seed: int, renderer):
-        ds = audio.audio_dataset(
-            data.files, sample_rate=recipe.sample_rate, slice_len=recipe.slice_len,
-            slice_mode=recipe.slice_mode, pad_short=recipe.pad_short,
-            normalize=recipe.normalize, batch_size=recipe.batch_size * recipe.d_steps,
-            seed=seed, shuffle=True, repeat=True, labels=data.label_ids)
-        if data.label_ids is None:
+        batch_size = recipe.batch_size * recipe.d_steps
+        if sharded.is_sharded(data):
+            ds, labelled = sharded.examples(recipe, data, seed, batch_size), data.conditions
+        else:
+            ds = audio.audio_dataset(
+                data.files, sample_rate=recipe.sample_rate, slice_len=recipe.slice_len,
+                slice_mode=recipe.slice_mode, pad_short=recipe.pad_short,
+                normalize=recipe.normalize, batch_size=batch_size, seed=seed, shuffle=True,
+                repeat=True, labels=data.label_ids)
+            labelled = data.label_ids
+        if labelled is None:
             def named(clips):
                 return {"audio": renderer.to_model(clips)}
         else:

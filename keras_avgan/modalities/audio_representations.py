@@ -91,13 +91,16 @@ class GANSynthSpectrogram(AudioRenderer):
         return audio.peak_normalize(clips, axis=-1) if self.normalize else clips
 
 
-def prepare(recipe, run: runs.RunDir, files) -> AudioRenderer:
-    """The run's representation; measures and stores SpecGAN's moments on the first start."""
+def prepare(recipe, run: runs.RunDir, files, first_slices=None, count=None) -> AudioRenderer:
+    """The run's representation; measures and stores SpecGAN's moments on the first start,
+    on each file's first slice: read from `files`, or, for `count` files, from
+    `first_slices` (batch size -> batches of them, as shards give them)."""
     if recipe.representation == "specgan" and not _moments_path(run).is_file():
-        dataset = audio.audio_dataset(
+        batch_size = min(MOMENTS_BATCH, len(files) if first_slices is None else count)
+        dataset = first_slices(batch_size) if first_slices is not None else audio.audio_dataset(
             files, sample_rate=recipe.sample_rate, slice_len=recipe.slice_len,
             slice_mode="first", pad_short=recipe.pad_short, normalize=recipe.normalize,
-            batch_size=min(MOMENTS_BATCH, len(files)), seed=0, shuffle=False, repeat=False)
+            batch_size=batch_size, seed=0, shuffle=False, repeat=False)
         mean, std = spectral.specgan_moments(dataset)
         runs.atomic_write_text(_moments_path(run), json.dumps(
             {"mean": mean.tolist(), "std": std.tolist()}) + "\n")

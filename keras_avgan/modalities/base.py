@@ -103,7 +103,14 @@ class Modality:
     def load(self, recipe, path: Path, report) -> TrainingData:
         """Scan and check `path`, report skipped files once to `report`, and refuse a
         dataset with nothing usable before any model is built; keep, for a conditional
-        recipe, the files labelled in its column."""
+        recipe, the files labelled in its column. A shard folder made by `data shard` is
+        read as its manifest says (modalities.sharded)."""
+        from pipelines.shards import looks_sharded
+
+        if looks_sharded(path):
+            from keras_avgan.modalities import sharded
+
+            return sharded.load(self, recipe, path, report)
         good, bad = self.usable_files(recipe, path)
         if bad:
             names = "\n".join(f"  {name}: {reason}" for name, reason in bad)

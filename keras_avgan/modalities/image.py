@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from keras_avgan.media import images as image_files
 from keras_avgan.media import plots
+from keras_avgan.modalities import sharded
 from keras_avgan.modalities.base import Modality, OutputSpec, Renderer, TrainingData, label_source
 from keras_avgan.networks import judge
 from pipelines import images
@@ -41,6 +42,7 @@ class ImageModality(Modality):
         return images.list_image_files(str(path))
 
     def usable_files(self, recipe, path: Path):
+        sharded.refuse_files(path)
         scan = images.scan_images(str(path))
         images.require_usable(scan, str(path))
         return scan.good, scan.bad
@@ -61,10 +63,15 @@ class ImageModality(Modality):
         return ImageRenderer()
 
     def training_dataset(self, recipe, data: TrainingData, seed: int, renderer):
-        ds = images.image_dataset(
-            data.files, size=recipe.image_size, batch_size=recipe.batch_size * recipe.d_steps,
-            seed=seed, shuffle=True, repeat=True, labels=data.label_ids)
-        if data.label_ids is None:
+        batch_size = recipe.batch_size * recipe.d_steps
+        if sharded.is_sharded(data):
+            ds, labelled = sharded.examples(recipe, data, seed, batch_size), data.conditions
+        else:
+            ds = images.image_dataset(data.files, size=recipe.image_size, batch_size=batch_size,
+                                      seed=seed, shuffle=True, repeat=True,
+                                      labels=data.label_ids)
+            labelled = data.label_ids
+        if labelled is None:
             def named(pixels):
                 return {"image": pixels}
         else:

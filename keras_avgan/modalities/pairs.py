@@ -26,6 +26,9 @@ class PairedData:
         return [audio for audio, _, _ in paired.find_pairs(path)[0]]  # nothing opened
 
     def _scan(self, recipe, path: Path) -> paired.PairScan:
+        from keras_avgan.modalities.sharded import refuse_files
+
+        refuse_files(path, "a recipe of pairs")  # shards hold sounds or pictures alone
         scan = paired.scan_pairs(str(path), sample_rate=recipe and recipe.sample_rate)
         # Mismatched faces need a second identity to come from.
         paired.require_pairs(scan, str(path), minimum_identities=2 if recipe else 1)

@@ -68,6 +68,14 @@ class RunCheckpoint:
                 f"checkpoints of this run are kept in {self.directory / DAMAGED}")
         return step
 
+    def restore_shared(self, directory: Path, log=print) -> int:
+        """restore_latest from another process's checkpoints (a multi-worker run's, which
+        its chief writes and repairs): the newest that restores, moving nothing."""
+        restore_newest(Path(directory), "ckpt",
+                       lambda path: self.checkpoint.restore(path).assert_existing_objects_matched(),
+                       log, repair=False)
+        return int(self.step.numpy())
+
     def save(self, step: int) -> str:
         self.step.assign(step)
         previous = self.manager.latest_checkpoint

@@ -2,6 +2,7 @@
 
 The loop is ours rather than `Model.fit` because an exact resume needs the tf.data iterator
 in the checkpoint, and `fit` owns its iterator. `GAN.fit(dataset)` still works from Python.
+`--strategy` places the step on several devices or workers (distribute.py).
 """
 
 import signal
@@ -15,11 +16,11 @@ import keras
 import tensorflow as tf
 
 from keras_avgan import modalities, recipes, runs
-from keras_avgan.errors import DiskFull, Interrupted, UserError
+from keras_avgan.errors import DiskFull, Interrupted, UserError, WorkerLost
 from keras_avgan.modalities import conditions
 from keras_avgan.modalities.base import TrainingData
 from keras_avgan.modalities.sampler import Sampler
-from keras_avgan.training import checkpoints, precision
+from keras_avgan.training import checkpoints, distribute, precision, workers
 from keras_avgan.training.builders import build_gan
 from keras_avgan.training.callbacks import MetricsLog, SampleWriter, check_finite
 from keras_avgan.training.progress import progress_for
@@ -41,9 +42,10 @@ def fit(recipe: recipes.Recipe, data_arg: str, run_dir: str | Path,
     of a recipe that reads one besides `data_arg` (face2music; "demo" for the demo's)."""
     out = out or sys.stdout  # looked up per call: sys.stdout may be replaced after import
     options = options or FitOptions()
-    if options.strategy != "default":
-        raise UserError(f"--strategy {options.strategy} is not available yet; train on one "
-                        "device (--strategy default) for now")
+    distribute.check_options(options.strategy, options.jit)
+    placement = distribute.place(options.strategy)  # first: before TF sets up its runtime
+    if placement.name != "default":
+        print(placement.describe(), file=out)
     if options.steps is not None:
         recipe = recipes.replace(recipe, steps=options.steps)
     modality = modalities.for_recipe(recipe)
@@ -53,6 +55,7 @@ def fit(recipe: recipes.Recipe, data_arg: str, run_dir: str | Path,
     data = modality.load(recipe, modalities.resolve_data(recipe, data_arg), sys.stderr, **extra)
     recipe = _with_class_count(recipe, data)
     run = runs.RunDir(Path(run_dir))
+    own = workers.own_run(run, placement)  # a worker but the chief writes a scratch copy
     settings = {"seed": options.seed, "mixed_precision": options.mixed_precision,
                 "data": data_arg if data_arg == "demo" else str(data.root.resolve()),
                 "strategy": options.strategy}
@@ -60,8 +63,12 @@ def fit(recipe: recipes.Recipe, data_arg: str, run_dir: str | Path,
         settings["faces"] = "demo" if data_arg == "demo" and faces in (None, "demo") \
             else str(faces_path.resolve())
     try:
-        with runs.RunLock(run, log=_warn):
-            return _fit_locked(recipe, data, run, settings, options, out)
+        with runs.RunLock(own, log=_warn):
+            return _fit_locked(recipe, data, own, settings, options, out, placement, run)
+    except workers.LOST as err:
+        if placement.workers == 1:
+            raise
+        raise WorkerLost(workers.lost_message(err, placement, run.root)) from None
     except (OSError, tf.errors.OpError) as err:
         if not checkpoints.is_disk_full(err):
             raise
@@ -71,13 +78,17 @@ def fit(recipe: recipes.Recipe, data_arg: str, run_dir: str | Path,
         raise DiskFull(checkpoints.disk_full_message(
             what, run.root, 0, f"the checkpoints in {run.checkpoints} are untouched")) \
             from None  # the message says it all; a traceback of TF's writer would not
+    finally:
+        workers.discard(own, run)
 
 
 def _warn(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _fit_locked(recipe, data, run, settings, options, out) -> dict:
+def _fit_locked(recipe, data, run, settings, options, out, placement, shared) -> dict:
+    """`run` is the run dir this process writes; `shared`, the run's own (the same but on a
+    multi-worker run's other workers), holds the checkpoints to resume from."""
     modality = modalities.for_recipe(recipe)
     recipe = runs.open_for_training(run, recipe, settings)
     if data.conditions is not None:
@@ -88,32 +99,46 @@ def _fit_locked(recipe, data, run, settings, options, out) -> dict:
     if options.deterministic:
         tf.config.experimental.enable_op_determinism()
     precision.set_precision(options.mixed_precision)
-    gan = build_gan(recipe, seed=options.seed, run_root=run.root)
-    d_opt, g_opt = precision.make_optimizers(recipe, options.mixed_precision)
-    gan.compile(d_optimizer=d_opt, g_optimizer=g_opt, jit_compile=options.jit)
-    gan.build_all()
+    with placement.strategy.scope():  # networks and optimizers: mirrored variables
+        gan = build_gan(recipe, seed=options.seed, run_root=run.root)
+        d_opt, g_opt = precision.make_optimizers(recipe, options.mixed_precision)
+        gan.compile(d_optimizer=d_opt, g_optimizer=g_opt, jit_compile=options.jit)
+        gan.build_all()
+    distribute.check_trainable(gan, recipe, placement, _warn)
+    distribute.synchronize_batch_norm(placement, gan.generator, gan.discriminator,
+                                      getattr(gan, "generator_ema", None))
 
     iterator = iter(modality.training_dataset(recipe, data, options.seed, renderer))
     ckpt = checkpoints.RunCheckpoint(run.checkpoints, gan, iterator, recipe.keep_checkpoints)
-    start = ckpt.restore_latest(log=_warn)
+    start = ckpt.restore_latest(log=_warn) if run == shared else \
+        ckpt.restore_shared(shared.checkpoints, log=_warn)
+    workers.check_same_step(placement, start, shared.root)
     if start >= recipe.steps:
-        print(f"{run.root} is already at step {start} (target {recipe.steps}); "
+        print(f"{shared.root} is already at step {start} (target {recipe.steps}); "
               "pass a larger --steps to train on", file=out)
         return {"step": start}
     if start:
-        print(f"resuming {run.root} from step {start}", file=out)
+        print(f"resuming {shared.root} from step {start}", file=out)
     sampler = Sampler(gan.inference_generator, renderer, data.conditions)
     keeper = None
-    if recipe.eval_every:
+    if recipe.eval_every and placement.is_chief:
         from keras_avgan.evaluation.during_training import BestKeeper
 
         _check_best(run)
         keeper = BestKeeper(run, recipe, data.root, gan, sampler,
                             log=lambda m: print(m, file=out))
-    samples = SampleWriter(run, recipe, sampler, modality, data)
+    samples = SampleWriter(run, recipe, sampler, modality, data) if placement.is_chief \
+        else _NoSamples()
     with StopRequest() as stop:
         return _loop(gan, recipe, run, ckpt, iterator, start, options, out, samples, keeper,
-                     stop)
+                     stop, placement)
+
+
+class _NoSamples:
+    """A multi-worker run's previews come from its chief alone."""
+
+    def write(self, step: int) -> None:
+        pass
 
 
 def _check_best(run: runs.RunDir) -> None:
@@ -176,9 +201,9 @@ def _with_class_count(recipe: recipes.Recipe, data: TrainingData) -> recipes.Rec
     return recipe
 
 
-def _loop(gan, recipe, run, ckpt, iterator, start, options, out, samples, keeper=None,
-          stop=None) -> dict:
-    step_fn = tf.function(gan.train_step, jit_compile=options.jit, reduce_retracing=True)
+def _loop(gan, recipe, run, ckpt, iterator, start, options, out, samples, keeper, stop,
+          placement) -> dict:
+    step_fn = distribute.step_function(placement, gan.train_step, options.jit)
     log = MetricsLog(run, recipe, start)
     bar = progress_for(recipe.steps, out)
     last_saved, tick, ticked_at = start, time.perf_counter(), start
@@ -186,7 +211,8 @@ def _loop(gan, recipe, run, ckpt, iterator, start, options, out, samples, keeper
     for step in range(start + 1, recipe.steps + 1):
         for metric in gan.metrics:
             metric.reset_state()  # per-step values; MetricsLog averages over log_every
-        values = {k: float(v) for k, v in step_fn(next(iterator)).items()}
+        batch = distribute.feed(placement, next(iterator), recipe.d_steps)
+        values = {k: float(v) for k, v in step_fn(batch).items()}
         check_finite(values, step, last_saved, run)
         log.add(step, values)
         if step % recipe.log_every == 0 or step == recipe.steps:
@@ -199,6 +225,7 @@ def _loop(gan, recipe, run, ckpt, iterator, start, options, out, samples, keeper
         if keeper and (step % recipe.eval_every == 0 or step == recipe.steps):
             log.write(step, keeper(step))  # the final step too: what the run ends with
         if step % recipe.checkpoint_every == 0:
+            workers.check_weights_agree(placement, gan, step)
             ckpt.save(step)
             last_saved = step
         if stop and stop.signum is not None:
@@ -206,13 +233,20 @@ def _loop(gan, recipe, run, ckpt, iterator, start, options, out, samples, keeper
             print(f"\n{name}: stopping at step {step}, saving a checkpoint first (send it "
                   "again to stop without saving)", file=sys.stderr)
             path = ckpt.save(step) if last_saved != step else ckpt.manager.latest_checkpoint
+            if not placement.is_chief:  # its save went to a scratch copy, deleted on exit
+                path = "this worker's copy (the chief's checkpoints are the run's)"
             log.close()
             raise Interrupted(f"stopped by {name} at step {step}; saved {path}. Re-run the "
                               "same command to resume from there", stop.signum)
     if last_saved != recipe.steps:
+        workers.check_weights_agree(placement, gan, recipe.steps)
         ckpt.save(recipe.steps)
         samples.write(recipe.steps)
     log.close()
+    if not placement.is_chief:
+        print(f"worker {placement.task}: trained to step {recipe.steps} with the chief's "
+              "weights (checked at every checkpoint); the chief writes the run dir", file=out)
+        return log.last
     print(f"run dir: {run.root} (step {recipe.steps}; checkpoints in {run.checkpoints}, "
           f"samples in {run.samples}, curves in {run.loss_plot})", file=out)
     return log.last

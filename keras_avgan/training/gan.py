@@ -25,6 +25,11 @@ gradient penalty, R1, drift or an auxiliary classifier to it. All randomness (z,
 interpolation weights, shuffles) comes from a SeedGenerator the GAN owns, whose state is in
 the checkpoint, so a resumed run draws what the uninterrupted run would have.
 
+Under a tf.distribute strategy (`distribute.py`) each replica gets its rows of every chunk
+and draws its rows of the global batch's latents (`replicas.py`); gradients are of each
+replica's mean loss over the replica count, summed by the optimizer across replicas: the
+mean over the global batch, as on one device.
+
 With `ema_decay` > 0 a second generator keeps an exponential moving average of the trained
 one's weights (as GANSynth and PGGAN do); it is what previews, evaluation and exports use
 (`inference_generator`), since the averaged weights swing less from step to step.
@@ -35,7 +40,7 @@ import tensorflow as tf
 
 from keras_avgan import latents
 from keras_avgan.seeds import checkpointed_seed
-from keras_avgan.training import losses
+from keras_avgan.training import losses, replicas
 from keras_avgan.training import terms as terms_lib
 from keras_avgan.training.batches import BatchLayout
 
@@ -194,13 +199,38 @@ class GAN(keras.Model):
         batch = rows // self.d_steps
         if not conditions:
             return None, {}, batch
+        if replicas.count() > 1:
+            return (*self._replica_generator_rows(real, conditions, rows, batch), batch)
         picked = keras.random.shuffle(keras.ops.arange(rows), seed=self.seed_generator)[:batch]
         take = lambda t: keras.ops.take(t, picked, axis=0)  # noqa: E731
         return tf.nest.map_structure(take, real), {k: take(v) for k, v in conditions.items()}, \
             batch
 
+    def _replica_generator_rows(self, real, conditions, rows, batch):
+        """`_generator_rows` of one replica: the global draw one device makes over the step's
+        N * rows rows, of which this replica keeps its B / N picks, read from every
+        replica's rows (gathered: a pick may be another replica's row)."""
+        total = replicas.count()
+        picked = keras.random.shuffle(keras.ops.arange(rows * total),
+                                      seed=self.seed_generator)[:batch * total]
+        picked = replicas.own_rows(picked)
+        # With b = `batch` (a replica's rows of a chunk): global row g is row j of replica
+        # r's share of chunk i (g = i*b*N + r*b + j); the gather holds replica r's rows,
+        # chunk after chunk, from r * rows on, so that row at r * rows + i * b + j.
+        chunk, rest = picked // (batch * total), picked % (batch * total)
+        where = (rest // batch) * rows + chunk * batch + rest % batch
+        take = lambda t: keras.ops.take(replicas.gather(t), where, axis=0)  # noqa: E731
+        return tf.nest.map_structure(take, real), {k: take(v) for k, v in conditions.items()}
+
+    def _latents(self, batch):
+        """This replica's `batch` rows of the latents drawn for the global batch."""
+        return replicas.own_rows(self.sample_latents(batch * replicas.count()))
+
     def _loss_share(self, loss):
-        # Under a distribution strategy gradients are summed over replicas.
+        # The optimizer sums gradients over replicas: a replica's mean over its rows, over
+        # the replica count, is its share of the global batch's mean (what
+        # tf.nn.compute_average_loss with the global batch size gives, as every replica
+        # holds as many rows).
         return loss / tf.distribute.get_strategy().num_replicas_in_sync
 
     def _critique(self, real, fake, conditions, real_out, fake_out):
@@ -212,8 +242,8 @@ class GAN(keras.Model):
 
     def _discriminator_step(self, real, conditions):
         batch = keras.ops.shape(tf.nest.flatten(real)[0])[0]
-        fake = self.layout.generator_call(self.generator, self.sample_latents(batch),
-                                          conditions, True)
+        fake = self.layout.generator_call(self.generator, self._latents(batch), conditions,
+                                          True)
         real = tf.nest.map_structure(lambda r, f: keras.ops.cast(r, f.dtype), real, fake)
         variables = self.discriminator.trainable_variables
         with tf.GradientTape() as tape:
@@ -243,7 +273,7 @@ class GAN(keras.Model):
         return {k: v[0] for k, v in halves.items()}, {k: v[1] for k, v in halves.items()}
 
     def _generator_step(self, real, conditions, batch):
-        z = self.sample_latents(batch)
+        z = self._latents(batch)
         variables = self.generator.trainable_variables
         with tf.GradientTape() as tape:
             fake = self.layout.generator_call(self.generator, z, conditions, True)

@@ -13,7 +13,7 @@ from typing import Any, Callable
 import keras
 import tensorflow as tf
 
-from keras_avgan.training import losses
+from keras_avgan.training import losses, replicas
 
 
 @dataclass
@@ -40,6 +40,9 @@ class LossTerm:
     name = ""
     d_metrics: tuple[str, ...] = ()
     g_metrics: tuple[str, ...] = ()
+    # A mean over examples splits over replicas exactly; a term of the batch as a whole
+    # (batch means, pairs of examples) is computed on each replica's rows instead.
+    couples_batch = False
 
     def on_discriminator(self, critique: Critique):
         """(weighted loss, {metric: value}) to add to the critic's loss, or None."""
@@ -70,7 +73,9 @@ class GradientPenalty(LossTerm):
 
     def on_discriminator(self, c: Critique):
         batch = keras.ops.shape(c.real_out["logit"])[0]
-        alpha = keras.random.uniform((batch,), seed=c.seed_generator)
+        # Drawn for the global batch: a replica keeps the weights of its own rows.
+        alpha = replicas.own_rows(keras.random.uniform((batch * replicas.count(),),
+                                                       seed=c.seed_generator))
         gp = losses.gradient_penalty(c.critic, c.real, c.fake, alpha)
         w_dist = _mean(c.real_out["logit"]) - _mean(c.fake_out["logit"])
         return self.weight * gp, {"gp": gp, "w_dist": w_dist}
@@ -240,6 +245,7 @@ class FeatureMatching(LossTerm):
 
     name = "feature_matching"
     g_metrics = ("feature_matching",)
+    couples_batch = True  # the gap between batch means
 
     def __init__(self, weight: float = 100.0, features: str = "features"):
         self.weight, self.features = float(weight), features
@@ -305,6 +311,7 @@ class DistancePreservation(LossTerm):
 
     name = "distance_preservation"
     g_metrics = ("distance_loss", "distance_pc")
+    couples_batch = True  # pairs of the batch's examples
 
     def __init__(self, weight: float, face_mean: float, face_std: float, note_mean: float,
                  note_std: float, condition: str = "face", metric: str = "metric"):
