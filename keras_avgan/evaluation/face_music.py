@@ -76,10 +76,7 @@ def evaluate_face_music(run, recipe, sampler, which, modality, root, faces_root,
     if n < 3:
         raise UserError(f"-n must be at least 3 for '{recipe.name}' runs (the distance "
                         f"correlation compares pairs of notes), got {n}")
-    kept = run_embeddings.load(run.root)
-    if kept is None:
-        raise UserError(f"{run.root} keeps no face2music embeddings "
-                        f"({run_embeddings.RECORD_FILE}); train it with 'keras_avgan fit' first")
+    kept = run_embeddings.load(run.root)  # there: load_sampler has refused a run without
     data = modality.load(recipe, root, sys.stderr, faces=faces_root)
     faces = run_embeddings.face_vectors(kept, data.faces)
     labelled = note_examples(data, recipe, modality)
@@ -173,8 +170,7 @@ def generator_inputs(recipe, faces: np.ndarray, pitch_ids: np.ndarray, n: int,
     rng = np.random.default_rng(seed)
     rows = np.resize(rng.permutation(len(faces)), n)
     pitches = rng.choice(np.asarray(pitch_ids), n).astype(np.int32)
-    z = np.asarray(latents.sample_latents(n, recipe.latent_dim, recipe.latent_dist, seed),
-                   np.float32).reshape(n, recipe.latent_dim)
+    z = np.asarray(latents.sample_latents(n, recipe.latent_dim, recipe.latent_dist, seed))
     return (z, faces[rows], pitches), rows
 
 

@@ -62,7 +62,7 @@ class AudioModality(Modality):
     def training_dataset(self, recipe, data: TrainingData, seed: int, renderer):
         batch_size = recipe.batch_size * recipe.d_steps
         if sharded.is_sharded(data):
-            ds, labelled = sharded.examples(recipe, data, seed, batch_size), data.conditions
+            ds, labelled = sharded.examples(data, seed, batch_size), data.conditions
         else:
             ds = audio.audio_dataset(
                 data.files, sample_rate=recipe.sample_rate, slice_len=recipe.slice_len,

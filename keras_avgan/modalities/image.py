@@ -65,7 +65,7 @@ class ImageModality(Modality):
     def training_dataset(self, recipe, data: TrainingData, seed: int, renderer):
         batch_size = recipe.batch_size * recipe.d_steps
         if sharded.is_sharded(data):
-            ds, labelled = sharded.examples(recipe, data, seed, batch_size), data.conditions
+            ds, labelled = sharded.examples(data, seed, batch_size), data.conditions
         else:
             ds = images.image_dataset(data.files, size=recipe.image_size, batch_size=batch_size,
                                       seed=seed, shuffle=True, repeat=True,

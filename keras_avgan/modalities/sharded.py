@@ -15,8 +15,7 @@ from keras_avgan.errors import UserError
 from keras_avgan.modalities.base import TrainingData
 from keras_avgan.modalities.conditions import Conditions
 from pipelines import shards as shards_lib
-
-SHARDED_KINDS = ("audio", "image")  # modalities whose examples one file makes alone
+from pipelines.shards.spec import KINDS as SHARDED_KINDS  # what one file makes alone
 
 
 @dataclass
@@ -56,7 +55,7 @@ def load(modality, recipe, path: Path, report=sys.stderr) -> ShardedData:
     """The shards as `fit` trains on them, checked against the recipe before any model is
     built; the files that were bad when sharding are recalled on `report`."""
     manifest = shards_lib.read_manifest(path)
-    if modality.kind != manifest.spec.kind or modality.kind not in SHARDED_KINDS:
+    if modality.kind != manifest.spec.kind:
         raise UserError(f"{path} holds {manifest.spec.kind} shards; recipe '{recipe.name}' "
                         f"reads {modality.kind} data")
     _check_spec(recipe, manifest)
@@ -104,7 +103,7 @@ def _conditions(recipe, manifest, report) -> Conditions:
     return Conditions(column, tuple(classes))
 
 
-def examples(recipe, data: ShardedData, seed: int, batch_size: int):
+def examples(data: ShardedData, seed: int, batch_size: int):
     """The training stream: shuffled, repeated batches in the published view (with class ids
     when conditioned), as the folder reader gives them."""
     from pipelines.shards.reader import shard_dataset

@@ -227,7 +227,6 @@ def step_function(placement: Placement, train_step, jit: bool):
     is its rows' mean, and every replica holds as many rows)."""
     if placement.name == "default":
         return tf.function(train_step, jit_compile=jit, reduce_retracing=True)
-    check_options(placement.name, jit)
     strategy = placement.strategy
 
     def step(shares):

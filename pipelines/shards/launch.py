@@ -122,9 +122,10 @@ def describe(out_dir, seconds: float | None = None, runner: str = "") -> str:
     shown = {c: i for c, i in data["labels"].items() if c != "folder"} or data["labels"]
     for column, info in shown.items():  # folder: kept, but implied by the paths
         classes = info["classes"]
+        limit = labels_lib.SHOWN_CLASSES
+        more = ", ..." if len(classes) > limit else ""
         shown = f"{info['values']} classes" + (
-            f": {', '.join(classes[:12])}{', ...' if len(classes) > 12 else ''}"
-            if classes else "")
+            f": {', '.join(classes[:limit])}{more}" if classes else "")
         unlabelled = f"; {info['unlabelled']} examples without one" if info["unlabelled"] else ""
         lines.append(f"label {column}: {shown}{unlabelled}")
     lines.append(f"manifest: {Path(out_dir) / spec_lib.MANIFEST}")
