@@ -30,8 +30,11 @@ demo: install
 	$(BIN)/keras_avgan evaluate --run-dir $(DEMO_RUN) -n 256
 
 # oneDNN off in tests: its reordered float sums would make bit-exact resume checks flaky.
+# Two pytest workers, a test file each at a time (its module fixtures stay in one process):
+# much of a test is single-threaded tracing, so two of them fill two cores.
+TEST_WORKERS ?= 2
 test: install
-	TF_ENABLE_ONEDNN_OPTS=0 $(BIN)/python -m pytest -q tests
+	TF_ENABLE_ONEDNN_OPTS=0 $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile tests
 
 bench: install
 	$(BIN)/python benchmarks/run.py

@@ -5,11 +5,13 @@ atomically, so a second call with the same data and settings loads instead of tr
 import dataclasses
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import keras
 import numpy as np
 
+from keras_avgan import runs
 from keras_avgan.cache import cache_base
 
 # Part of every key: bumped when the way embeddings are built or trained changes, so an
@@ -56,10 +58,10 @@ def save_cached(kind: str, key: str, model: keras.Model, info: dict) -> Path:
     write leaves no file that load_cached would take for a finished one."""
     path, info_path = cached_paths(kind, key)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.keras")
+    # Named by process: two processes training the same embedding at once (parallel runs or
+    # test workers) must not write into each other's temporary file.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.keras")
     model.save(str(tmp))
     tmp.replace(path)
-    tmp_info = info_path.with_name(f".{info_path.name}.tmp")
-    tmp_info.write_text(json.dumps(info, indent=2))
-    tmp_info.replace(info_path)
+    runs.atomic_write_text(info_path, json.dumps(info, indent=2))
     return path

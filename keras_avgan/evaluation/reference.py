@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keras_avgan import modalities
+from keras_avgan import modalities, runs
 from keras_avgan.cache import cache_base
 from keras_avgan.errors import UserError
 from keras_avgan.evaluation import classifiers, metrics
@@ -178,8 +178,9 @@ def classifier_for(data: LabelledExamples, column: str, recipe, epochs: int = 30
         f"({len(data.class_names[column])} classes); cached in {path.parent}")
     model, info = train_reference_classifier(data, column, recipe, epochs, modality=modality)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.keras")
+    # Named by process: two processes training the same judge at once must not share it.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.keras")
     classifiers.save_classifier(model, str(tmp))
     tmp.replace(path)
-    info_path.write_text(json.dumps(info, indent=2))
+    runs.atomic_write_text(info_path, json.dumps(info, indent=2))
     return model, info

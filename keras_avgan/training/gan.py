@@ -162,8 +162,10 @@ class GAN(keras.Model):
             raise RuntimeError("call gan.compile(d_optimizer=..., g_optimizer=...) before training")
         real, conditions = self.layout.split(data)
         chunks = self._split_real((real, conditions))
-        if self.d_steps == 1 or tf.distribute.has_strategy():
-            # Unrolled: a distribution strategy cannot aggregate gradients inside a loop op.
+        if self.d_steps == 1 or tf.distribute.has_strategy() or self.jit_compile:
+            # Unrolled: a distribution strategy cannot aggregate gradients inside a loop op,
+            # and XLA on CPU runs a loop op's body about ten times slower than its unrolled
+            # copies (make bench: first steps and steps apart), for a longer compile.
             for i in range(self.d_steps):
                 self._discriminator_step(*_chunk(chunks, i))
         else:

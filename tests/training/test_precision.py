@@ -86,6 +86,18 @@ def test_jit_compiled_train_step_runs_on_cpu():
     assert int(gan.d_optimizer.iterations) == 2 * SMOKE.d_steps
 
 
+@pytest.mark.parametrize("jit", [False, True])
+def test_critic_updates_are_a_loop_op_except_under_xla(jit):
+    """XLA on CPU runs a loop op's body far slower than unrolled copies (make bench), so a
+    step compiled with XLA unrolls its d_steps critic updates; otherwise one loop op keeps
+    the graph the size of one update."""
+    gan = smoke_gan("off", jit=jit)
+    graph = tf.function(gan.train_step).get_concrete_function(
+        tf.TensorSpec(real_batch().shape, tf.float32)).graph
+    loops = [op for op in graph.get_operations() if op.type in ("While", "StatelessWhile")]
+    assert bool(loops) is not jit
+
+
 def test_lr_decay_is_linear_over_generator_steps_for_both_optimizers():
     recipe = recipes.replace(recipes.with_smoke(recipes.WAVEGAN), d_steps=5, lr_decay_steps=10,
                              d_learning_rate=4e-4, g_learning_rate=2e-4)
