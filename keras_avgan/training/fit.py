@@ -20,7 +20,7 @@ from keras_avgan.errors import DiskFull, Interrupted, UserError, WorkerLost
 from keras_avgan.modalities import conditions
 from keras_avgan.modalities.base import TrainingData
 from keras_avgan.modalities.sampler import Sampler
-from keras_avgan.training import checkpoints, distribute, precision, workers
+from keras_avgan.training import checkpoints, distribute, precision, workers, xla
 from keras_avgan.training.builders import build_gan
 from keras_avgan.training.callbacks import MetricsLog, SampleWriter, check_finite
 from keras_avgan.training.progress import progress_for
@@ -46,6 +46,8 @@ def fit(recipe: recipes.Recipe, data_arg: str, run_dir: str | Path,
     placement = distribute.place(options.strategy)  # first: before TF sets up its runtime
     if placement.name != "default":
         print(placement.describe(), file=out)
+    if options.jit and (note := xla.cpu_warning()):
+        _warn(note)
     if options.steps is not None:
         recipe = recipes.replace(recipe, steps=options.steps)
     modality = modalities.for_recipe(recipe)

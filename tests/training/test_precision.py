@@ -98,6 +98,19 @@ def test_critic_updates_are_a_loop_op_except_under_xla(jit):
     assert bool(loops) is not jit
 
 
+def test_jit_on_a_machine_without_a_gpu_says_it_slows_training(monkeypatch, capsys):
+    from keras_avgan.cli import main
+    from keras_avgan.training import xla
+
+    # Said before anything is read, so a run with a bad --data still shows it.
+    assert main(["fit", "--recipe", "wavegan", "--data", "/nonexistent", "--jit"]) == 2
+    err = capsys.readouterr().err
+    assert "--jit on CPU makes training slower" in err and "/nonexistent" in err
+    monkeypatch.setattr(tf.config, "list_physical_devices",
+                        lambda kind=None: ["GPU:0"] if kind == "GPU" else [])
+    assert xla.cpu_warning() is None
+
+
 def test_lr_decay_is_linear_over_generator_steps_for_both_optimizers():
     recipe = recipes.replace(recipes.with_smoke(recipes.WAVEGAN), d_steps=5, lr_decay_steps=10,
                              d_learning_rate=4e-4, g_learning_rate=2e-4)
