@@ -5,10 +5,10 @@ face and pitch, named after both (`alice_pitch60.wav`), and the overview figure 
 from pathlib import Path
 
 from keras_avgan.errors import UserError
-from keras_avgan.media.audio import write_wav
+from keras_avgan.media.audio import write_audio_batch
 from keras_avgan.training.builders import load_sampler
 
-OVERVIEW = "notes.png"
+OVERVIEW = "notes"  # notes.png
 
 
 def notes_from_faces(run_dir, recipe, modality, *, faces=(), vectors_file=None,
@@ -17,8 +17,6 @@ def notes_from_faces(run_dir, recipe, modality, *, faces=(), vectors_file=None,
     names the generate options that do not apply here when they were given. The inputs are
     read and checked before the generator is built, so a bad one fails at once."""
     from keras_avgan.generate import GenerateResult
-    from keras_avgan.media import plots  # matplotlib: only the figure needs it
-
     given = [flag for flag, value in (refused or {}).items() if value]
     if given:
         raise UserError(f"{given[0]} does not apply to runs that make a note from a face: "
@@ -29,8 +27,6 @@ def notes_from_faces(run_dir, recipe, modality, *, faces=(), vectors_file=None,
     recipe, sampler, which = load_sampler(run_dir)
     made = sampler(inputs)
     out_dir = Path(out) if out else Path(run_dir) / "generated"
-    files = [write_wav(out_dir / f"{name}.wav", clip, recipe.sample_rate)
-             for name, clip in zip(names, made["audio"], strict=True)]
-    overview = plots.audio_grid(made["audio"], recipe.sample_rate, out_dir / OVERVIEW,
-                                titles=titles)
+    files, overview = write_audio_batch(made["audio"], recipe.sample_rate, out_dir, OVERVIEW,
+                                        titles=titles, names=names)
     return GenerateResult(files=files, overview=overview, checkpoint=which)

@@ -66,13 +66,12 @@ def train(placement):
         gan = tiny_gan()
     distribute.synchronize_batch_norm(placement, gan.generator, gan.discriminator,
                                       gan.generator_ema)
-    step = distribute.step_function(placement, gan.train_step, jit=False)
+    step = distribute.step_function(placement, gan.train_step, jit=False, d_steps=D_STEPS)
     logs = []
     for batch in batches():
         for metric in gan.metrics:
             metric.reset_state()
-        logs.append({k: float(v) for k, v in
-                     step(distribute.feed(placement, batch, D_STEPS)).items()})
+        logs.append({k: float(v) for k, v in step(batch).items()})
     state = gan.weights + gan.d_optimizer.variables + gan.g_optimizer.variables
     return [np.asarray(v) for v in state], logs
 

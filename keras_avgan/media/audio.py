@@ -18,12 +18,14 @@ def write_wav(path: Path, clip: np.ndarray, sample_rate: int) -> Path:
 
 
 def write_audio_batch(clips: np.ndarray, sample_rate: int, out_dir: Path, prefix: str,
-                      titles=None) -> tuple[list[Path], Path]:
-    """One WAV per clip plus a PNG of their waveforms and spectrograms."""
+                      titles=None, names=None) -> tuple[list[Path], Path]:
+    """One WAV per clip (`prefix_NN.wav`, or `NAME.wav` for each of `names`) plus
+    `prefix.png` of their waveforms and spectrograms."""
     clips = np.asarray(clips)
     width = max(2, len(str(len(clips) - 1)))
-    wavs = [write_wav(out_dir / f"{prefix}_{i:0{width}d}.wav", clip, sample_rate)
-            for i, clip in enumerate(clips)]
+    names = names or [f"{prefix}_{i:0{width}d}" for i in range(len(clips))]
+    wavs = [write_wav(out_dir / f"{name}.wav", clip, sample_rate)
+            for name, clip in zip(names, clips, strict=True)]
     from keras_avgan.media import plots  # matplotlib: only the figure needs it
 
     png = plots.audio_grid(clips, sample_rate, out_dir / f"{prefix}.png", titles=titles)

@@ -26,12 +26,11 @@ import json
 import os
 from dataclasses import dataclass
 
-import keras
 import tensorflow as tf
 
 from keras_avgan import quiet_logs
 from keras_avgan.errors import UserError
-from keras_avgan.training.gan import GAN
+from keras_avgan.training.gan import GAN, batch_norm_layers
 
 STRATEGIES = ("default", "mirrored", "multiworker")
 CPU_DEVICES = "KERAS_AVGAN_CPU_DEVICES"
@@ -199,16 +198,13 @@ def synchronize_batch_norm(placement: Placement, *networks) -> None:
     for network in networks:
         if network is None:
             continue
-        for layer in network._flatten_layers(include_self=True, recursive=True):
-            if isinstance(layer, keras.layers.BatchNormalization):
-                layer.synchronized = True
+        for layer in batch_norm_layers(network):
+            layer.synchronized = True
 
 
-def feed(placement: Placement, batch, d_steps: int):
-    """A global batch of d_steps chunks as the replicas' shares (the batch itself without a
-    strategy): replica r's rows of every chunk, chunk after chunk."""
-    if placement.name == "default":
-        return batch
+def _shares(placement: Placement, batch, d_steps: int):
+    """A global batch of d_steps chunks as the replicas' shares: replica r's rows of every
+    chunk, chunk after chunk."""
     total = placement.replicas
 
     def share(tensor, replica):
@@ -222,15 +218,17 @@ def feed(placement: Placement, batch, d_steps: int):
     return placement.strategy.experimental_distribute_values_from_function(shares)
 
 
-def step_function(placement: Placement, train_step, jit: bool):
-    """The compiled step: metrics come back as the mean over replicas (each replica's value
-    is its rows' mean, and every replica holds as many rows)."""
+def step_function(placement: Placement, train_step, jit: bool, d_steps: int):
+    """The compiled step, called with the global batch: metrics come back as the mean over
+    replicas (each replica's value is its rows' mean, and every replica holds as many
+    rows). The batch is split into the replicas' shares inside the traced step: split
+    eagerly, every step paid a few milliseconds of Python."""
     if placement.name == "default":
         return tf.function(train_step, jit_compile=jit, reduce_retracing=True)
     strategy = placement.strategy
 
-    def step(shares):
-        results = strategy.run(train_step, args=(shares,))
+    def step(batch):
+        results = strategy.run(train_step, args=(_shares(placement, batch, d_steps),))
         return {k: strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None)
                 for k, v in results.items()}
 

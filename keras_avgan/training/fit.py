@@ -205,7 +205,7 @@ def _with_class_count(recipe: recipes.Recipe, data: TrainingData) -> recipes.Rec
 
 def _loop(gan, recipe, run, ckpt, iterator, start, options, out, samples, keeper, stop,
           placement) -> dict:
-    step_fn = distribute.step_function(placement, gan.train_step, options.jit)
+    step_fn = distribute.step_function(placement, gan.train_step, options.jit, recipe.d_steps)
     log = MetricsLog(run, recipe, start)
     bar = progress_for(recipe.steps, out)
     last_saved, tick, ticked_at = start, time.perf_counter(), start
@@ -213,7 +213,7 @@ def _loop(gan, recipe, run, ckpt, iterator, start, options, out, samples, keeper
     for step in range(start + 1, recipe.steps + 1):
         for metric in gan.metrics:
             metric.reset_state()  # per-step values; MetricsLog averages over log_every
-        batch = distribute.feed(placement, next(iterator), recipe.d_steps)
+        batch = next(iterator)
         values = {k: float(v) for k, v in step_fn(batch).items()}
         check_finite(values, step, last_saved, run)
         log.add(step, values)

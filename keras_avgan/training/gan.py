@@ -66,7 +66,7 @@ class GAN(keras.Model):
         self.loss_name, self.d_steps, self.gp_weight = loss, int(d_steps), float(gp_weight)
         self.layout = BatchLayout(tuple(outputs), tuple(conditions), tuple(critic_conditions),
                                   tuple(passed))
-        self.separate_passes = _has_batch_norm(discriminator)
+        self.separate_passes = bool(batch_norm_layers(discriminator))
         pair = losses.get_loss(loss)
         self._g_loss_fn, self._d_loss_fn = pair.generator, pair.discriminator
         self.extra_terms = list(terms)  # what get_config keeps; the loss's own penalty is not
@@ -323,15 +323,10 @@ class GAN(keras.Model):
         return cls(generator, discriminator, **config)
 
 
-def _has_batch_norm(network) -> bool:
-    """Whether any layer of `network`, however deep, normalises over the batch."""
-    layers = list(getattr(network, "layers", []))
-    while layers:
-        layer = layers.pop()
-        if isinstance(layer, keras.layers.BatchNormalization):
-            return True
-        layers += getattr(layer, "layers", [])
-    return False
+def batch_norm_layers(network) -> list:
+    """Every layer of `network`, however deep, that normalises over the batch."""
+    return [layer for layer in network._flatten_layers(include_self=True, recursive=True)
+            if isinstance(layer, keras.layers.BatchNormalization)]
 
 
 def _chunk(chunks, i):
