@@ -11,7 +11,6 @@ import os
 import resource
 import subprocess
 import sys
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -21,171 +20,142 @@ STEP_CONFIGS = {  # name -> (recipe overrides, precision, jit)
     "float32": ([], "off", False),
     "float32, no phase shuffle": (["phase_shuffle=0"], "off", False),
     "mixed bfloat16": ([], "bfloat16", False),
+    "mixed float16 (loss scaling)": ([], "float16", False),
     "float32 + XLA": ([], "off", True),
     "float32, NS + R1, 1 D update": (R1_ONE_UPDATE, "off", False),
+    "... + XLA": (R1_ONE_UPDATE, "off", True),
     "... + spectral branch": (R1_ONE_UPDATE + ["spectral_branch=true"], "off", False),
 }
-PIPELINE_CONFIGS = ("in-graph decode", "soundfile decode")
 BASE = ["model_dim=16", "batch_size=16"]
 # The image rows: DCGAN as the quality benchmark trains it, on the demo faces.
 DCGAN_SET = ["model_dim=32", "batch_size=64"]
-IMAGE_BATCHES = 12
+PLAIN_CONFIGS = {  # name -> (recipe, overrides, plain)
+    "WaveGAN, ours": ("wavegan", BASE, False),
+    "WaveGAN, keras.io-style": ("wavegan", BASE, True),
+    "DCGAN, ours": ("dcgan", DCGAN_SET, False),
+    "DCGAN, keras.io-style": ("dcgan", DCGAN_SET, True),
+}
+SCALING_BATCHES, SCALING_WIDTHS = (8, 16, 32), (8, 16, 32)
+INFERENCE_DIM = 64  # WaveGAN's and DCGAN's papers' width
+SECTIONS = ["steps", "plain", "scaling", "inference", "scripts"]
 
 
-def _training_batches(recipe, in_graph=True):
-    """The recipe's training dataset on its demo data (in_graph=False: every file through the
-    Python decoder)."""
-    import dataclasses
+def _child(kind: str, name: str, steps: int) -> dict:
+    import step_timing
 
-    from keras_avgan import modalities
-
-    modality = modalities.for_recipe(recipe)
-    data = modality.load(recipe, modalities.resolve_data(recipe, "demo"), sys.stderr)
-    if not in_graph:
-        data = dataclasses.replace(data, files=[dataclasses.replace(f, in_graph=False)
-                                                for f in data.files])
-    return modality.training_dataset(recipe, data, 0, modality.renderer(recipe, None))
-
-
-def measure_steps(overrides, precision_mode, jit, steps, warmup=2) -> dict:
-    import keras
-    import tensorflow as tf
-
-    from keras_avgan import recipes
-    from keras_avgan.training import precision
-    from keras_avgan.training.builders import build_gan
-
-    recipe = recipes.apply_overrides(recipes.WAVEGAN, BASE + overrides)
-    keras.utils.set_random_seed(0)
-    precision.set_precision(precision_mode)
-    gan = build_gan(recipe, seed=0)
-    gan.compile(*precision.make_optimizers(recipe, precision_mode), jit_compile=jit)
-    batches = iter(_training_batches(recipe))
-
-    step = tf.function(gan.train_step, jit_compile=jit)
-    for _ in range(warmup):
-        step(next(batches))
-    started = time.perf_counter()
-    for _ in range(steps):
-        float(step(next(batches))["d_loss"])
-    seconds = time.perf_counter() - started
-    return {"steps_per_second": steps / seconds}
-
-
-def measure_pipeline(name, batches=30) -> dict:
-    from keras_avgan import recipes
-
-    recipe = recipes.apply_overrides(recipes.WAVEGAN, BASE)
-    iterator = iter(_training_batches(recipe, in_graph=name != "soundfile decode"))
-    next(iterator)
-    started = time.perf_counter()
-    for _ in range(batches):
-        next(iterator)
-    seconds = time.perf_counter() - started
-    return {"batches_per_second": batches / seconds}
-
-
-def measure_dcgan_step(steps) -> dict:
-    """Images a DCGAN train step consumes per second (batch x d_steps x steps/s)."""
-    import keras
-    import tensorflow as tf
-
-    from keras_avgan import recipes
-    from keras_avgan.training import precision
-    from keras_avgan.training.builders import build_gan
-
-    recipe = recipes.apply_overrides(recipes.DCGAN, DCGAN_SET)
-    keras.utils.set_random_seed(0)
-    gan = build_gan(recipe, seed=0)
-    gan.compile(*precision.make_optimizers(recipe))
-    batches = iter(_training_batches(recipe))
-    step = tf.function(gan.train_step)
-    for _ in range(2):
-        step(next(batches))
-    started = time.perf_counter()
-    for _ in range(steps):
-        float(step(next(batches))["d_loss"])
-    rate = steps / (time.perf_counter() - started)
-    return {"images_per_second": rate * recipe.batch_size * recipe.d_steps}
-
-
-def measure_image_pipeline(name) -> dict:
-    """The demo faces through `image_dataset`, or through the naive one-file-at-a-time loop."""
-    from image_pipeline import naive_loop
-
-    from keras_avgan import recipes
-
-    recipe = recipes.apply_overrides(recipes.DCGAN, DCGAN_SET)
-    if name == "image_dataset":
-        batches = iter(_training_batches(recipe))
-        next(batches)
-        started = time.perf_counter()
-        for _ in range(IMAGE_BATCHES):
-            next(batches)
-        count = IMAGE_BATCHES * recipe.batch_size
-    else:
-        from pipelines import demo, images
-
-        paths = images.list_image_files(demo.ensure_demo("faces"))[:IMAGE_BATCHES
-                                                                   * recipe.batch_size]
-        started = time.perf_counter()
-        naive_loop(paths, recipe.image_size)
-        count = len(paths)
-    return {"images_per_second": count / (time.perf_counter() - started)}
-
-
-def _child(kind: str, name: str, steps: int) -> None:
     if kind == "step":
-        result = measure_steps(*STEP_CONFIGS[name], steps=steps)
-    elif kind == "dcgan":
-        result = measure_dcgan_step(steps)
-    elif kind == "images":
-        result = measure_image_pipeline(name)
-    else:
-        result = measure_pipeline(name)
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print("RESULT " + json.dumps(result))
+        overrides, precision_mode, jit = STEP_CONFIGS[name]
+        return step_timing.measure_ours("wavegan", BASE + overrides, precision_mode, jit, steps)
+    if kind == "plain":
+        recipe, overrides, plain = PLAIN_CONFIGS[name]
+        measure = step_timing.measure_plain if plain else step_timing.measure_ours
+        return measure(recipe, overrides, steps=steps)
+    if kind == "scale":
+        batch, width = name.split(",")
+        return step_timing.measure_ours("wavegan", [f"model_dim={width}",
+                                                    f"batch_size={batch}"], steps=steps)
+    import inference
+
+    if kind == "matmul":
+        return {"gflops": inference.matmul_peak_gflops()}
+    if kind == "tf":
+        return inference.batched_gflops(name, INFERENCE_DIM)
+    return inference.litert_gflops(name, INFERENCE_DIM)
 
 
 def _run(kind: str, name: str, steps: int) -> dict:
+    """One measurement in a fresh process: its dtype policy, XLA cache and peak memory are
+    its own."""
     out = subprocess.run([sys.executable, __file__, "--child", kind, name, "--steps", str(steps)],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"{kind} {name!r} failed:\n{out.stderr[-3000:]}")
     line = next(ln for ln in out.stdout.splitlines() if ln.startswith("RESULT "))
     return json.loads(line[len("RESULT "):])
 
 
-def _table(title, results: dict, key: str) -> None:
-    base = next(iter(results.values()))
+def _ratio_table(title, results: dict, key: str, base=None) -> None:
+    base = base or next(iter(results.values()))
     print(f"\n{title}")
     for name, result in results.items():
+        first = (f"   first step {result['first_step_s']:6.1f} s" if "first_step_s" in result
+                 else "")
         print(f"  {name:<30} {result[key]:8.2f} {key.replace('_', ' ')}   "
-              f"x{result[key] / base[key]:.2f}   peak {result['peak_rss_mb']:.0f} MB "
-              f"(x{result['peak_rss_mb'] / base['peak_rss_mb']:.2f})")
+              f"x{result[key] / base[key]:.2f}{first}   peak {result['peak_rss_mb']:.0f} MB")
+
+
+def _step_tables(steps: int) -> None:
+    print(f"WaveGAN train step, {' '.join(BASE)}, WGAN-GP with 5 critic updates per step "
+          "unless the row says otherwise, demo notes, CPU. 'first step': tracing, graph "
+          "optimisation and (XLA) compiling, with one step; not in the rate")
+    _ratio_table("train step (ratio to float32)",
+                 {name: _run("step", name, steps) for name in STEP_CONFIGS},
+                 "steps_per_second")
+
+
+def _plain_table(steps: int) -> None:
+    plain = {name: _run("plain", name, steps) for name in PLAIN_CONFIGS}
+    print("\nours against a plain keras.io-style tf.GradientTape step of the same networks, "
+          "optimizers and batches (goal: x1.30)")
+    for network in ("WaveGAN", "DCGAN"):
+        ours, theirs = plain[f"{network}, ours"], plain[f"{network}, keras.io-style"]
+        rate, plain_rate = ours["steps_per_second"], theirs["steps_per_second"]
+        print(f"  {network:<8} ours {rate:6.2f} steps/s, keras.io-style {plain_rate:6.2f}: "
+              f"x{rate / plain_rate:.2f}   first step {ours['first_step_s']:.1f} s against "
+              f"{theirs['first_step_s']:.1f} s")
+
+
+def _scaling_table(steps: int) -> None:
+    print("\nWaveGAN step time and peak memory by batch and width (model_dim), WGAN-GP 5 "
+          "critic updates")
+    print("  " + "batch".ljust(8) + "".join(f"d={w}".rjust(22) for w in SCALING_WIDTHS))
+    for batch in SCALING_BATCHES:
+        cells = []
+        for width in SCALING_WIDTHS:
+            r = _run("scale", f"{batch},{width}", steps)
+            cells.append(f"{1000 / r['steps_per_second']:7.0f} ms {r['peak_rss_mb']:6.0f} MB")
+        print("  " + str(batch).ljust(8) + "".join(c.rjust(22) for c in cells))
+
+
+def _inference_table() -> None:
+    peak = _run("matmul", "peak", 0)
+    print(f"\ngenerator inference at d={INFERENCE_DIM} against a {2048}x{2048} float32 "
+          f"matmul's {peak['gflops']:.1f} GFLOP/s (goals: batched TF >= 50 % of it; LiteRT "
+          f"batch 1 >= 50 % of batched TF)")
+    for name in ("wavegan", "dcgan"):
+        tf_rate, lite = _run("tf", name, 0), _run("litert", name, 0)
+        print(f"  {name:<8} {tf_rate['gflop_per_example']:.2f} GFLOP per example: TF batch "
+              f"64 {tf_rate['gflops']:6.1f} GFLOP/s ({tf_rate['gflops'] / peak['gflops']:.0%} "
+              f"of the matmul), LiteRT batch 1 {lite['gflops']:6.1f} GFLOP/s "
+              f"({lite['gflops'] / tf_rate['gflops']:.0%} of TF's)   peak "
+              f"{tf_rate['peak_rss_mb']:.0f} / {lite['peak_rss_mb']:.0f} MB")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child", nargs=2, metavar=("KIND", "NAME"), help=argparse.SUPPRESS)
     parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=SECTIONS,
+                        help="which tables to measure (default: all)")
     args = parser.parse_args()
     if args.child:
-        _child(*args.child, args.steps)
+        result = _child(*args.child, args.steps)
+        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print("RESULT " + json.dumps(result))
         return 0
-    print(f"WaveGAN train step, {' '.join(BASE)}, WGAN-GP with 5 critic updates per step "
-          "unless the row says otherwise, demo notes, CPU")
-    _table("train step (ratio to float32)",
-           {name: _run("step", name, args.steps) for name in STEP_CONFIGS}, "steps_per_second")
-    _table("input pipeline, batches of 80 x 16384 (ratio to in-graph decode)",
-           {name: _run("pipeline", name, args.steps) for name in PIPELINE_CONFIGS},
-           "batches_per_second")
-    _table(f"pictures: the demo faces at 64 x 64 (ratio to what a DCGAN step consumes, "
-           f"{' '.join(DCGAN_SET)})",
-           {"DCGAN train step": _run("dcgan", "step", args.steps),
-            "image_dataset": _run("images", "image_dataset", args.steps),
-            "naive PIL loop": _run("images", "naive", args.steps)}, "images_per_second")
-    # The demo builders and the video reader, each timed (and the talking demo's identity
-    # judged from the voice alone and the face alone) by its own script.
-    for script in ("demo_faces.py", "demo_talking.py", "video_pairs.py"):
+    if "steps" in args.sections:
+        _step_tables(args.steps)
+    if "plain" in args.sections:
+        _plain_table(args.steps)
+    if "scaling" in args.sections:
+        _scaling_table(max(3, args.steps // 2))
+    if "inference" in args.sections:
+        _inference_table()
+    if "scripts" not in args.sections:
+        return 0
+    # The input pipelines, the demo builders and the video reader, each timed by its own
+    # script (and the talking demo's identity judged from the voice alone and the face alone).
+    for script in ("input_pipelines.py", "demo_faces.py", "demo_talking.py", "video_pairs.py"):
         print()
         subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), script)],
                        check=True)
