@@ -285,8 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     shard = data_sub.add_parser("shard", help="decode, check and slice files into TFRecord "
                                               "shards with Apache Beam (fit --data reads them)")
-    shard.add_argument("path", help="a folder or CSV of sounds or pictures, or 'demo' (with "
-                                    "--recipe: its demo data)")
+    shard.add_argument("path", help="a folder or CSV of sounds or pictures, a folder of "
+                                    "face/sound pairs, or 'demo' (with --recipe: its demo "
+                                    "data)")
     shard.add_argument("--out", required=True, help="a new or empty folder for the shards")
     _add_recipe_flags(shard, required=False)
     shard.add_argument("--runner", default="DirectRunner", choices=shard_options.RUNNERS)

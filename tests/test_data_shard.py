@@ -12,6 +12,8 @@ import pytest
 import soundfile
 import tensorflow as tf
 from resumed_runs import smoke_fit
+from shard_runs import made_shards
+from shard_runs import run_shard as _shard
 
 from keras_avgan import modalities, recipes
 from keras_avgan.cli import main
@@ -20,14 +22,6 @@ from pipelines.shards import options, reader
 
 sys.path.insert(0, str(Path(__file__).parent / "pipelines" / "images"))
 from odd_images import write_odd_images  # noqa: E402
-
-
-def _shard(*args) -> tuple[int, str]:
-    """(exit code, stdout) of `keras_avgan data shard ARGS`."""
-    text = io.StringIO()
-    with contextlib.redirect_stdout(text):
-        code = main(["data", "shard", *map(str, args)])
-    return code, text.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +38,8 @@ def tones(tones_writer, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def audio_shards(tones, tmp_path_factory):
-    out = tmp_path_factory.mktemp("audio") / "shards"
-    code, printed = _shard(tones, "--out", out, "--recipe", "wavegan", "--smoke", "--shards", 3)
-    assert code == 0
-    return out, printed
+    return made_shards(tones, tmp_path_factory.mktemp("audio") / "shards", "wavegan",
+                       "--smoke", "--shards", 3)
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +50,8 @@ def pictures(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def image_shards(pictures, tmp_path_factory):
-    out = tmp_path_factory.mktemp("images") / "shards"
-    code, printed = _shard(pictures[0], "--out", out, "--recipe", "dcgan", "--shards", 2)
-    assert code == 0
-    return out, printed
+    return made_shards(pictures[0], tmp_path_factory.mktemp("images") / "shards", "dcgan",
+                       "--shards", 2)
 
 
 def _bad_rows(out: Path) -> list[tuple[str, str]]:

@@ -28,7 +28,7 @@ class PairedData:
     def _scan(self, recipe, path: Path) -> paired.PairScan:
         from keras_avgan.modalities.sharded import refuse_files
 
-        refuse_files(path, "a recipe of pairs")  # shards hold sounds or pictures alone
+        refuse_files(path)  # training alone reads pair shards (load)
         scan = paired.scan_pairs(str(path), sample_rate=recipe and recipe.sample_rate)
         # Mismatched faces need a second identity to come from.
         paired.require_pairs(scan, str(path), minimum_identities=2 if recipe else 1)
@@ -40,7 +40,12 @@ class PairedData:
 
     def load(self, recipe, path: Path, report) -> TrainingData:
         """The pairs, with their identity ids; a recipe conditioned on identity also gets
-        them as its class conditions."""
+        them as its class conditions. A shard folder is read as its manifest says."""
+        from keras_avgan.modalities import sharded
+        from pipelines.shards import looks_sharded
+
+        if looks_sharded(path):
+            return sharded.load(self, recipe, path, report)
         scan = self._scan(recipe, path)
         skipped = scan.unpaired + scan.bad
         if skipped:
@@ -61,11 +66,20 @@ class PairedData:
         return paired.describe_pairs(self._scan(recipe, path))
 
     def pair_batches(self, recipe, data: TrainingData, seed: int, mismatched: bool = True):
-        """The pairs as tf.data batches of one step's worth (pipelines.paired)."""
+        """The pairs as tf.data batches of one step's worth (pipelines.paired, or the
+        shards' reader)."""
+        from keras_avgan.modalities import sharded
+
+        batch_size = recipe.batch_size * recipe.d_steps
+        if sharded.is_sharded(data):
+            from pipelines.shards.pair_reader import pair_shard_dataset
+
+            return pair_shard_dataset(data.manifest, batch_size=batch_size, seed=seed,
+                                      mismatched=mismatched)
         return paired.paired_dataset(
             data.files, list(data.class_names), sample_rate=recipe.sample_rate,
             slice_len=recipe.slice_len, image_size=recipe.image_size,
-            batch_size=recipe.batch_size * recipe.d_steps, seed=seed, mismatched=mismatched)
+            batch_size=batch_size, seed=seed, mismatched=mismatched)
 
     def label_rows(self, path: Path, recipe=None) -> labels_lib.Labels:
         """Each pair's picture -> its identity (the folder or pairs.csv names it); nothing

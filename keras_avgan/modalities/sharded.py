@@ -15,7 +15,9 @@ from keras_avgan.errors import UserError
 from keras_avgan.modalities.base import TrainingData
 from keras_avgan.modalities.conditions import Conditions
 from pipelines import shards as shards_lib
-from pipelines.shards.spec import KINDS as SHARDED_KINDS  # what one file makes alone
+
+# The recipes' data kinds `data shard` makes shards for, and the shard kind of each.
+SHARD_KINDS = {"audio": "audio", "image": "image", "audio_visual": "pairs"}
 
 
 @dataclass
@@ -31,6 +33,11 @@ def is_sharded(data) -> bool:
 
 def spec_for(recipe, kind: str, label_columns=()) -> shards_lib.ShardSpec:
     """How `recipe` makes its examples, as shards must hold them."""
+    if kind == "pairs":  # as pipelines.paired reads them: the first slice, peak-normalised
+        return shards_lib.ShardSpec("pairs", sample_rate=recipe.sample_rate,
+                                    slice_len=recipe.slice_len, normalize=True, pad_short=True,
+                                    windows="first", image_size=recipe.image_size,
+                                    label_columns=tuple(label_columns))
     if kind == "audio":
         # A random slice per file and epoch cannot be stored: shards keep every slice, which
         # random and all read alike; first keeps the first.
@@ -55,7 +62,13 @@ def load(modality, recipe, path: Path, report=sys.stderr) -> ShardedData:
     """The shards as `fit` trains on them, checked against the recipe before any model is
     built; the files that were bad when sharding are recalled on `report`."""
     manifest = shards_lib.read_manifest(path)
-    if modality.kind != manifest.spec.kind:
+    if recipe.data_kind == "speech_face":
+        # Its previews and judges hear each pair's speech from the files, which shards lack.
+        raise UserError(f"{path}: recipe '{recipe.name}' trains from the pair files, not from "
+                        f"shards (its previews read each pair's speech): pass --data "
+                        f"{manifest.source}")
+    wanted = SHARD_KINDS.get(recipe.data_kind, recipe.data_kind)
+    if wanted != manifest.spec.kind:
         raise UserError(f"{path} holds {manifest.spec.kind} shards; recipe '{recipe.name}' "
                         f"reads {modality.kind} data")
     _check_spec(recipe, manifest)
@@ -68,7 +81,11 @@ def load(modality, recipe, path: Path, report=sys.stderr) -> ShardedData:
               f"sharded; {path / shards_lib.BAD_FILES} names each with its reason", file=report)
     conditions = _conditions(recipe, manifest, report) if recipe.conditioning == "class" \
         else None
-    return ShardedData(root=path, files=[], conditions=conditions, manifest=manifest)
+    # Pairs size their identity heads by the identities, conditioned or not (as from files).
+    names = tuple(manifest.identities) if manifest.spec.kind == "pairs" and conditions is None \
+        else None
+    return ShardedData(root=path, files=[], conditions=conditions, manifest=manifest,
+                       class_names=names)
 
 
 def _check_spec(recipe, manifest) -> None:
@@ -146,19 +163,28 @@ def make_shards(data: str, out_dir: str, recipe=None, *, runner: str = "DirectRu
     refuse_files(root, "data shard")
     if recipe is None:
         recipe = recipes.get_recipe(_default_recipe(root))
-    if recipe.data_kind not in SHARDED_KINDS:
+    if recipe.data_kind not in SHARD_KINDS:
         raise UserError(f"recipe '{recipe.name}' reads {recipe.data_kind} data; data shard "
-                        f"makes shards of sounds or pictures alone (recipes of kind "
-                        f"{' or '.join(SHARDED_KINDS)})")
-    kind = modalities.for_recipe(recipe).kind
+                        f"makes shards for recipes of kind {', '.join(SHARD_KINDS)} (wav2pix "
+                        "trains from the pair files)")
+    kind = SHARD_KINDS[recipe.data_kind]
     flags = options.pipeline_flags(runner, beam_options, verbose)
     options.check_runner_installed(runner)
-    rows, columns = launch.inputs(kind, root, recipe.label_from, recipe.label_pattern)
+    unpaired = []
+    if kind == "pairs":
+        rows, columns, unpaired = launch.pair_inputs(root)
+    else:
+        rows, columns = launch.inputs(kind, root, recipe.label_from, recipe.label_pattern)
     spec = spec_for(recipe, kind, columns)
     folder = launch.prepare_out(out_dir)
     count = num_shards or launch.default_shards(len(rows))
-    print(f"sharding {len(rows)} {kind} files of {root} as recipe '{recipe.name}' reads them "
+    what = "face/sound pairs" if kind == "pairs" else f"{kind} files"
+    print(f"sharding {len(rows)} {what} of {root} as recipe '{recipe.name}' reads them "
           f"({spec.describe()}) into {count} shards on the {runner}", file=out, flush=True)
+    if unpaired:  # not pairs, so not the pipeline's to count: said here
+        print(f"left out, not in a pair ({len(unpaired)}):", file=out)
+        for name, reason in unpaired[:launch.SHOWN_BAD]:
+            print(f"  {name}: {reason}", file=out)
     seconds = launch.run(spec, rows, folder, flags=flags, num_shards=count,
                          source=str(root.resolve()), verbose=verbose)
     print(launch.describe(folder, seconds, runner), file=out)
@@ -167,9 +193,12 @@ def make_shards(data: str, out_dir: str, recipe=None, *, runner: str = "DirectRu
 
 
 def _default_recipe(root: Path) -> str:
-    """Without --recipe: WaveGAN's reading of sounds, DCGAN's of pictures."""
-    from pipelines import audio, images
+    """Without --recipe: AVGAN's reading of face/sound pairs, WaveGAN's of sounds, DCGAN's of
+    pictures."""
+    from pipelines import audio, images, paired
 
+    if paired.looks_paired(root):
+        return "avgan"
     found = [name for name, lister in (("wavegan", audio.list_audio_files),
                                        ("dcgan", images.list_image_files)) if lister(str(root))]
     if len(found) != 1:

@@ -31,6 +31,19 @@ def _faces_by_identity(ids: np.ndarray, count: int):
     return order, starts, counts
 
 
+def voice_decoder(sample_rate, slice_len, any_in_graph, any_python, normalize=True):
+    """(path, in_graph) -> float32 [slice_len, 1]: the pair's sound as training hears it (its
+    first slice_len samples, peak-normalised, zero-padded); the shards' writer uses it too."""
+    decode = clip_decoder(sample_rate, any_in_graph, any_python)
+
+    def voice(path, in_graph):
+        clip = decode(path, in_graph)
+        if normalize:
+            clip = peak_normalize(clip)
+        return tf.ensure_shape(pad_to(clip, slice_len)[:slice_len], [slice_len, 1])
+    return voice
+
+
 def paired_dataset(pairs, identities, *, sample_rate, slice_len, image_size, batch_size,
                    seed, shuffle=True, repeat=True, mismatched=True, normalize=True):
     """Batches of {"audio": float32 [B, slice_len, 1] (first slice_len samples, zero-padded),
@@ -44,7 +57,8 @@ def paired_dataset(pairs, identities, *, sample_rate, slice_len, image_size, bat
                         f"{len(identities)} ({', '.join(identities)})")
     fast_audio = [bool(p.audio.in_graph and p.audio.sample_rate == sample_rate) for p in pairs]
     fast_image = [bool(p.image.in_graph) for p in pairs]
-    decode_audio = clip_decoder(sample_rate, any(fast_audio), not all(fast_audio))
+    decode_voice = voice_decoder(sample_rate, slice_len, any(fast_audio), not all(fast_audio),
+                                 normalize)
     decode_image = picture_decoder(int(image_size), any(fast_image), not all(fast_image))
     image_paths = tf.constant([p.image.path for p in pairs])
     image_fast = tf.constant(fast_image)
@@ -71,11 +85,7 @@ def paired_dataset(pairs, identities, *, sample_rate, slice_len, image_size, bat
 
     def load(position, item):
         audio_path, audio_fast, row, identity = item
-        clip = decode_audio(audio_path, audio_fast)
-        if normalize:
-            clip = peak_normalize(clip)
-        clip = pad_to(clip, slice_len)[:slice_len]
-        element = {"audio": tf.ensure_shape(clip, [slice_len, 1]),
+        element = {"audio": decode_voice(audio_path, audio_fast),
                    "image": decode_image(image_paths[row], image_fast[row]),
                    "identity": identity}
         if mismatched:

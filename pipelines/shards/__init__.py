@@ -1,6 +1,7 @@
 """Corpus-scale data preparation: files decoded, checked and sliced once by an Apache Beam
 pipeline into TFRecord shards (`beam_pipeline`, started by `launch`), which training then
-reads with interleaved parallel reads (`reader`). `spec` says what a shard folder holds.
+reads with interleaved parallel reads (`reader`; face/sound pairs with their mismatched faces:
+`pair_reader`). `spec` says what a shard folder holds.
 
 Only `spec` is imported here: the others load Beam or TensorFlow, imported where used.
 """

@@ -22,13 +22,22 @@ from collections import Counter
 import apache_beam as beam
 
 from pipelines.shards import examples as examples_lib
-from pipelines.shards.spec import BAD_FILES, INPUTS, MANIFEST, MAX_CLASSES, ShardSpec, manifest_json
+from pipelines.shards.spec import (
+    BAD_FILES,
+    INPUTS,
+    MANIFEST,
+    MAX_CLASSES,
+    PAIR_LABEL,
+    ShardSpec,
+    manifest_json,
+)
 
 BAD = "bad"  # the tagged output of files that give no example
 
 
 class WriteShard(beam.DoFn):
-    """(shard, its files' rows {"path", "name", "labels"}) -> the shard file and its counts;
+    """(shard, its files' rows {"path", "name", "labels"}; a pair's also "image" and
+    "audio_name") -> the shard file and its counts;
     each file that gives no example goes to the `bad` output as (name, reason), so none is
     dropped without a word."""
 
@@ -46,9 +55,10 @@ class WriteShard(beam.DoFn):
         with tf.io.TFRecordWriter(path + ".tmp") as writer:
             for row in sorted(rows, key=lambda r: examples_lib.order_key(r["name"])):
                 try:
-                    found = examples_lib.decode(self.spec, row["path"])
-                except examples_lib.Unusable as err:
-                    yield beam.pvalue.TaggedOutput(BAD, (row["name"], str(err)))
+                    found = examples_lib.decode(self.spec, row)
+                except examples_lib.Unusable as err:  # a pair's bad half is the one named
+                    named = row.get(f"{err.half}_name", row["name"])
+                    yield beam.pvalue.TaggedOutput(BAD, (named, str(err)))
                     continue
                 values = {c: row["labels"].get(c, "") for c in self.spec.label_columns}
                 for window, example in enumerate(found):
@@ -95,7 +105,8 @@ def _label_summary(spec: ShardSpec, counts) -> dict:
             total.update(shard.get(column, {}))
         unlabelled = total.pop("", 0)
         classes = sorted(total, key=natural_key)
-        listed = len(classes) <= MAX_CLASSES
+        # A pair's identity id is its index in the list: always listed, however many.
+        listed = len(classes) <= MAX_CLASSES or (spec.kind == "pairs" and column == PAIR_LABEL)
         summary[column] = {"classes": classes if listed else None,
                            "counts": [total[c] for c in classes] if listed else None,
                            "values": len(classes), "unlabelled": unlabelled}

@@ -45,6 +45,25 @@ def inputs(kind: str, root, label_from: str = "auto", pattern: str = ""):
     return out, tuple(labels_lib.columns_of(rows))
 
 
+def pair_inputs(root):
+    """([{"path": sound, "image": picture, "name", "audio_name", "labels": {"identity"}}]
+    for every pair pipelines.paired finds under `root` (nothing opened), the label columns,
+    the [(path, reason)] files without their other half)."""
+    from pipelines import paired
+
+    candidates, unpaired, _ = paired.find_pairs(root)
+    if not candidates:
+        paired.require_pairs(paired.PairScan(unpaired=unpaired), str(root))  # says why none
+    base = Path(root).expanduser()
+    base = (base.parent if base.is_file() else base).resolve()
+    out = []
+    for audio, image, identity in candidates:
+        sound, picture = Path(audio).resolve(), Path(image).resolve()
+        out.append({"path": str(sound), "image": str(picture), "name": _name(picture, base),
+                    "audio_name": _name(sound, base), "labels": {spec_lib.PAIR_LABEL: identity}})
+    return out, (spec_lib.PAIR_LABEL,), unpaired
+
+
 def _name(path: Path, base: Path) -> str:
     """A file's name in the shards: its path under the source, else its absolute path."""
     try:
@@ -107,15 +126,16 @@ def describe(out_dir, seconds: float | None = None, runner: str = "") -> str:
     spec = spec_lib.ShardSpec.from_dict(data["spec"])
     examples = sum(s["examples"] for s in data["shards"])
     total = data["files"] + data["bad"]
-    lines = [f"{total} {spec.kind} files: {data['files']} sharded, {data['bad']} bad; "
-             f"{examples} examples of {' x '.join(map(str, spec.example_shape))} in "
+    what = "face/sound pairs" if spec.kind == "pairs" else f"{spec.kind} files"
+    lines = [f"{total} {what}: {data['files']} sharded, {data['bad']} bad; "
+             f"{examples} examples of {spec.shape_text()} in "
              f"{len(data['shards'])} shards, {_size(out_dir, data['shards'])}"
              + (f", in {seconds:.1f} s on the {runner}" if seconds is not None else
                 f"; made from {data['source']} ({spec.describe()})")]
     bad = bad_files(out_dir)
     if bad:
-        lines.append(f"bad files ({len(bad)}, all listed in "
-                     f"{Path(out_dir) / spec_lib.BAD_FILES}):")
+        lines.append(f"bad {'pairs' if spec.kind == 'pairs' else 'files'} ({len(bad)}, all "
+                     f"listed in {Path(out_dir) / spec_lib.BAD_FILES}):")
         lines += [f"  {name}: {reason}" for name, reason in bad[:SHOWN_BAD]]
         if len(bad) > SHOWN_BAD:
             lines.append(f"  and {len(bad) - SHOWN_BAD} more")

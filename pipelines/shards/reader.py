@@ -33,51 +33,63 @@ def label_classes(manifest: Manifest, column: str) -> list[str]:
     return list(info["classes"])
 
 
-def shard_dataset(manifest: Manifest, *, batch_size: int | None, seed: int, shuffle=True,
-                  repeat=True, label_column: str | None = None, first_only: bool = False,
-                  with_names: bool = False):
-    """Batches of float32 [B, *example_shape] (or (examples, int32 class ids of
-    `label_column`), examples without a value there left out; `with_names`: a dict with
-    "path" and "window" too, unbatched when batch_size is None). `first_only`: the first
-    slice of each file alone, as the folder reader's slice_mode=first gives."""
-    spec = manifest.spec
-    features = examples_lib.feature_spec(spec)
-    shape = list(spec.example_shape)
-    classes = tf.constant(label_classes(manifest, label_column)) if label_column else None
-    seed = int(seed) % (2 ** 31)
-
+def records(manifest: Manifest, seed: int, shuffle: bool, repeat: bool):
+    """The serialized examples: shards in a seeded order, CYCLE of them read at once."""
     ds = tf.data.Dataset.from_tensor_slices(manifest.paths)
     if shuffle:
         ds = ds.shuffle(len(manifest.paths), seed=seed, reshuffle_each_iteration=True)
     if repeat:
         ds = ds.repeat()
-    ds = ds.interleave(tf.data.TFRecordDataset, cycle_length=min(CYCLE, len(manifest.paths)),
-                       block_length=1, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return ds.interleave(tf.data.TFRecordDataset, cycle_length=min(CYCLE, len(manifest.paths)),
+                         block_length=1, num_parallel_calls=tf.data.AUTOTUNE,
+                         deterministic=True)
+
+
+def parser(manifest: Manifest, label_column: str | None = None):
+    """record -> {each feature of the spec, "path", "window"; with `label_column` also
+    "label" (its class id) and "labelled" (whether it has a value there)}."""
+    spec = manifest.spec
+    features = examples_lib.feature_spec(spec)
+    classes = tf.constant(label_classes(manifest, label_column)) if label_column else None
 
     def parse(record):
         parsed = tf.io.parse_single_example(record, features)
-        example = tf.reshape(tf.io.decode_raw(parsed[spec.kind], tf.float32, little_endian=True),
-                             shape)
-        found = {"example": example, "path": parsed["path"], "window": parsed["window"]}
+        found = {key: tf.reshape(tf.io.decode_raw(parsed[key], tf.float32, little_endian=True),
+                                 shape) for key, shape in spec.features.items()}
+        found.update(path=parsed["path"], window=parsed["window"])
         if classes is not None:
             hit = tf.equal(classes, parsed[LABEL_PREFIX + label_column])
             found["label"] = tf.cast(tf.argmax(tf.cast(hit, tf.int32)), tf.int32)
             found["labelled"] = tf.reduce_any(hit)
         return found
+    return parse
 
-    ds = ds.map(parse, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+
+def shard_dataset(manifest: Manifest, *, batch_size: int | None, seed: int, shuffle=True,
+                  repeat=True, label_column: str | None = None, first_only: bool = False,
+                  with_names: bool = False):
+    """Batches of float32 [B, *example_shape] (or (examples, int32 class ids of
+    `label_column`), examples without a value there left out; `with_names`: a dict with
+    "example", "path" and "window" too, unbatched when batch_size is None). `first_only`:
+    the first slice of each file alone, as the folder reader's slice_mode=first gives."""
+    kind = manifest.spec.kind
+    seed = int(seed) % (2 ** 31)
+    ds = records(manifest, seed, shuffle, repeat)
+    ds = ds.map(parser(manifest, label_column), num_parallel_calls=tf.data.AUTOTUNE,
+                deterministic=True)
     if first_only:
         ds = ds.filter(lambda e: tf.equal(e["window"], 0))
-    if classes is not None:
+    if label_column:
         ds = ds.filter(lambda e: e["labelled"])
     if shuffle:
         ds = ds.shuffle(SHUFFLE_BUFFER, seed=seed + 1, reshuffle_each_iteration=True)
     if with_names:
-        ds = ds.map(lambda e: {k: v for k, v in e.items() if k != "labelled"})
-    elif classes is not None:
-        ds = ds.map(lambda e: (e["example"], e["label"]))
+        ds = ds.map(lambda e: {("example" if k == kind else k): v for k, v in e.items()
+                               if k != "labelled"})
+    elif label_column:
+        ds = ds.map(lambda e: (e[kind], e["label"]))
     else:
-        ds = ds.map(lambda e: e["example"])
+        ds = ds.map(lambda e: e[kind])
     if batch_size is not None:
         ds = ds.batch(batch_size, drop_remainder=True)
     return checkpointable(ds.prefetch(tf.data.AUTOTUNE))

@@ -17,9 +17,10 @@ MANIFEST = "shards.json"
 BAD_FILES = "bad_files.csv"
 INPUTS = "inputs.jsonl"  # the files asked for, one JSON row each: what the workers read
 FORMAT = 1  # bumped when the examples' features change
-KINDS = ("audio", "image")
+KINDS = ("audio", "image", "pairs")  # pairs: a voice, its face and the identity
 WINDOWS = ("first", "all")  # one slice per file, or every back-to-back slice
 LABEL_PREFIX = "label/"  # feature name of a label column: label/pitch
+PAIR_LABEL = "identity"  # the label column every pair carries
 MAX_CLASSES = 4096  # a column with more values is kept in the examples, not listed
 
 
@@ -27,13 +28,13 @@ MAX_CLASSES = 4096  # a column with more values is kept in the examples, not lis
 class ShardSpec:
     """How each example is made; what a recipe must match to read the shards."""
 
-    kind: str  # "audio" or "image"
-    sample_rate: int = 0  # audio: the rate every file is resampled to
-    slice_len: int = 0  # audio: samples per example
+    kind: str  # "audio", "image" or "pairs"
+    sample_rate: int = 0  # audio, pairs: the rate every sound is resampled to
+    slice_len: int = 0  # audio, pairs: samples per example
     normalize: bool = True  # audio: each file peak-normalised before slicing
     pad_short: bool = True  # audio: the last, partial slice zero-padded (else dropped)
     windows: str = "all"  # audio: "first" slice of each file, or "all" of them
-    image_size: int = 0  # pictures: the square side
+    image_size: int = 0  # pictures, pairs: the square side
     label_columns: tuple = ()  # the label columns every example carries
 
     def __post_init__(self):
@@ -48,7 +49,23 @@ class ShardSpec:
             return (self.slice_len, 1)
         return (self.image_size, self.image_size, 3)
 
+    @property
+    def features(self) -> dict:
+        """feature name -> float32 shape: what each stored example holds."""
+        if self.kind == "pairs":
+            return {"audio": (self.slice_len, 1),
+                    "image": (self.image_size, self.image_size, 3)}
+        return {self.kind: self.example_shape}
+
+    def shape_text(self) -> str:
+        return " + ".join(" x ".join(map(str, shape)) for shape in self.features.values())
+
     def describe(self) -> str:
+        if self.kind == "pairs":
+            # The voice as pipelines.paired reads it: the first slice, never the rest.
+            return (f"each pair's first {self.slice_len} samples at {self.sample_rate} Hz, "
+                    f"zero-padded, {'peak-normalised' if self.normalize else 'not normalised'}"
+                    f"; its face's centre square at {self.image_size} x {self.image_size} RGB")
         if self.kind == "audio":
             which = "the first" if self.windows == "first" else "every"
             padded = ", zero-padded" if self.pad_short else ", whole slices only"
@@ -85,6 +102,11 @@ class Manifest:
     @property
     def examples(self) -> int:
         return sum(s["examples"] for s in self.shards)
+
+    @property
+    def identities(self) -> list[str]:
+        """Pairs: the identities in natural order, an identity's id its index here."""
+        return list(self.labels[PAIR_LABEL]["classes"])
 
     @property
     def paths(self) -> list[str]:
