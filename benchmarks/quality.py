@@ -42,7 +42,7 @@ BUDGETS = {
 # for wav2pix_bn, picked the last step anyway: 1000 steps with it took 20.4 min).
 PAIRED = {
     "wav2pix_bn": ([], 950, "identity"),
-    "avgan": (["conditioning=class", "condition_gain=6"], 1000, "identity"),
+    "avgan": (["conditioning=class", "condition_gain=12"], 1000, "identity"),
 }
 PAIRED_MINUTES_MAX = 20.0
 FD_RATIO_MAX = 0.5  # trained FD at most half the untrained one's

@@ -35,6 +35,7 @@ PLAIN_CONFIGS = {  # name -> (recipe, overrides, plain)
     "DCGAN, ours": ("dcgan", DCGAN_SET, False),
     "DCGAN, keras.io-style": ("dcgan", DCGAN_SET, True),
 }
+PLAIN_ROUNDS = 2
 SCALING_BATCHES, SCALING_WIDTHS = (8, 16, 32), (8, 16, 32)
 INFERENCE_DIM = 64  # WaveGAN's and DCGAN's papers' width
 SECTIONS = ["steps", "plain", "scaling", "inference", "scripts"]
@@ -94,7 +95,12 @@ def _step_tables(steps: int) -> None:
 
 
 def _plain_table(steps: int) -> None:
-    plain = {name: _run("plain", name, steps) for name in PLAIN_CONFIGS}
+    # Alternated rounds, the faster of each kept: the same step measured 0.75 and 0.69 steps
+    # per second in two tables of one run, as much as the two steps may differ.
+    rounds = [{name: _run("plain", name, steps) for name in PLAIN_CONFIGS}
+              for _ in range(PLAIN_ROUNDS)]
+    plain = {name: max((r[name] for r in rounds), key=lambda r: r["steps_per_second"])
+             for name in PLAIN_CONFIGS}
     print("\nours against a plain keras.io-style tf.GradientTape step of the same networks, "
           "optimizers and batches (goal: x1.30)")
     for network in ("WaveGAN", "DCGAN"):

@@ -11,6 +11,7 @@ import pytest
 import tensorflow as tf
 from model_state import checkpoint_values
 from PIL import Image
+from saved_model_checks import saved_model_cli_run
 
 from keras_avgan.cli import main
 from pipelines.demo import faces
@@ -98,11 +99,7 @@ def test_export_serves_images_and_converts_to_tflite(faces_run, tmp_path, capsys
     meta = json.loads((model / "keras_avgan.json").read_text())
     assert meta["kind"] == "image" and meta["outputs"]["image"]["shape"] == [SIZE, SIZE, 3]
     assert meta["outputs"]["image"]["range"] == [0.0, 1.0]
-    cli = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
-    subprocess.run([cli, "run", "--dir", str(model), "--tag_set", "serve", "--signature_def",
-                    "sample", "--input_exprs", "seed=1;n=2", "--outdir", str(tmp_path)],
-                   check=True, capture_output=True, env=ENV, timeout=120)
-    images = np.load(tmp_path / "image.npy")
+    images = saved_model_cli_run(model, "sample", tmp_path, exprs="seed=1;n=2")["image"]
     assert images.shape == (2, SIZE, SIZE, 3) and 0.0 <= images.min() <= images.max() <= 1.0
     capsys.readouterr()
     assert main(["convert", str(model), "--out", str(tmp_path / "dcgan.tflite")]) == 0

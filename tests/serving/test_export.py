@@ -7,13 +7,12 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # keep float rounding compa
 
 import json  # noqa: E402
 import subprocess  # noqa: E402
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, text_format  # noqa: E402,E501
+from saved_model_checks import SAVED_MODEL_CLI, saved_model_cli_run, tf1_outputs  # noqa: E402
 from toy_generators import (  # noqa: E402
     AUDIO,
     AUDIO_VISUAL,
@@ -29,7 +28,6 @@ from keras_avgan.errors import UserError  # noqa: E402
 from keras_avgan.serving import export  # noqa: E402
 
 TOL = 1e-5
-CLI = Path(sys.executable).with_name("saved_model_cli")
 
 
 @pytest.fixture(scope="module")
@@ -74,26 +72,19 @@ def test_tf1_graph_session_loader(audio):
              "sample": {"seed": np.int64(3), "n": np.int32(2)}}
     expected = {"serving_default": _keras_audio(gen, z),
                 "sample": _keras_audio(gen, latents.sample_latents(2, LATENT, "uniform", 3))}
-    with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
-        meta = tf.compat.v1.saved_model.loader.load(sess, ["serve"], str(path))
-        for name, feed in feeds.items():
-            sig = meta.signature_def[name]
-            fetched = sess.run(sig.outputs["audio"].name,
-                               {sig.inputs[k].name: v for k, v in feed.items()})
-            assert np.max(np.abs(fetched - expected[name])) <= TOL, name
+    for name, feed in feeds.items():
+        fetched = tf1_outputs(path, name, feed)["audio"]
+        assert np.max(np.abs(fetched - expected[name])) <= TOL, name
 
 
 def test_saved_model_cli_show_and_run(audio, tmp_path):
     gen, path = audio
-    shown = subprocess.run([str(CLI), "show", "--all", "--dir", str(path)], check=True,
+    shown = subprocess.run([str(SAVED_MODEL_CLI), "show", "--all", "--dir", str(path)], check=True,
                            capture_output=True, text=True, timeout=120).stdout
     for text in ("signature_def['serving_default']", "signature_def['sample']",
                  "inputs['z']", "inputs['seed']", "inputs['n']", "outputs['audio']"):
         assert text in shown
-    subprocess.run([str(CLI), "run", "--dir", str(path), "--tag_set", "serve",
-                    "--signature_def", "sample", "--input_exprs", "seed=1;n=2",
-                    "--outdir", str(tmp_path)], check=True, capture_output=True, timeout=120)
-    got = np.load(tmp_path / "audio.npy")
+    got = saved_model_cli_run(path, "sample", tmp_path, exprs="seed=1;n=2")["audio"]
     expected = _keras_audio(gen, latents.sample_latents(2, LATENT, "uniform", 1))
     assert got.shape == (2, 256) and np.abs(got).max() <= 1.0
     assert np.max(np.abs(got - expected)) <= TOL
