@@ -8,7 +8,7 @@ import tensorflow as tf
 from keras_avgan import recipes
 from keras_avgan.training import precision
 from keras_avgan.training.builders import build_gan
-from keras_avgan.training.gan import _has_batch_norm
+from keras_avgan.training.gan import batch_norm_layers
 
 BATCH = 4
 
@@ -33,7 +33,7 @@ def test_critic_returns_its_logits_and_the_metric():
     assert sorted(out) == ["aux_logit", "logit", "metric"]
     assert out["logit"].shape == (BATCH, 1) and out["aux_logit"].shape == (BATCH, 1)
     assert out["metric"].shape == (BATCH, 505)
-    assert _has_batch_norm(gan.discriminator) and gan.separate_passes
+    assert batch_norm_layers(gan.discriminator) and gan.separate_passes
     assert not gan.discriminator.metric.trainable_weights
     _, plain = _gan(aux_critic=False)
     assert "aux_logit" not in plain.discriminator([tf.zeros((1, 8192, 1)),
