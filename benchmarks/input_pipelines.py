@@ -112,12 +112,6 @@ def _shard(out) -> dict:
     return {"files": len(rows), "seconds": seconds}
 
 
-def _step(recipe_name, overrides) -> dict:
-    import step_timing
-
-    return step_timing.measure_ours(recipe_name, overrides, steps=STEP_CALLS)
-
-
 def _run(kind, name, shard_dir="") -> dict:
     """One measurement in a fresh process: its peak memory is its own."""
     out = subprocess.run([sys.executable, __file__, "--child", kind, name, "--shards",
@@ -141,7 +135,10 @@ def main() -> int:
         elif kind == "naive":
             result = {"examples_per_second": naive_rate(name)}
         else:
-            result = _shard(shard_dir) if kind == "shard" else _step(*STEPS_OF[name])
+            import step_timing
+
+            result = _shard(shard_dir) if kind == "shard" else step_timing.measure_ours(
+                *STEPS_OF[name], steps=STEP_CALLS)
         result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print("RESULT " + json.dumps(result))
         return 0
