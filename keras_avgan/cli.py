@@ -88,8 +88,22 @@ def cmd_data_video(args) -> None:
     def progress(index, total, result):
         print(video.progress_line(index, total, result), flush=True)
 
-    summary = video.video_pairs(args.path, args.out, identity=args.identity, size=args.size,
-                                crops=args.crops, seed=args.seed, progress=progress)
+    if args.runner is None:  # in this process, a line per video as each is done
+        summary = video.video_pairs(args.path, args.out, identity=args.identity,
+                                    size=args.size, crops=args.crops, seed=args.seed,
+                                    progress=progress)
+    else:
+        from pipelines.shards import options
+
+        flags = options.pipeline_flags(args.runner, args.beam_option, args.verbose)
+        options.check_runner_installed(args.runner)
+        from pipelines.video.beam_pipeline import video_pairs_on_beam
+
+        settings = video.PairSettings(size=args.size, crops=args.crops, seed=args.seed)
+        summary = video_pairs_on_beam(args.path, args.out, identity=args.identity,
+                                      settings=settings, flags=flags, verbose=args.verbose)
+        for index, result in enumerate(summary.results):  # the lines once the runner is done
+            progress(index, len(summary.results), result)
     print(video.describe(summary))
 
 
@@ -280,8 +294,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="K random one-second crops of the audio around each face frame "
                           "instead of the centred second")
     vid.add_argument("--seed", type=int, default=0, help="draws the crops")
-    vid.set_defaults(func=cmd_data_video)
     from pipelines.shards import options as shard_options  # no Beam loaded: its names only
+
+    vid.add_argument("--runner", choices=shard_options.RUNNERS,
+                     help="read the videos on this Apache Beam runner (default: one after "
+                          "another in this process)")
+    vid.add_argument("--beam-option", action="append", metavar="KEY=VALUE",
+                     help="a Beam pipeline option with --runner, passed through (repeatable)")
+    vid.set_defaults(func=cmd_data_video)
 
     shard = data_sub.add_parser("shard", help="decode, check and slice files into TFRecord "
                                               "shards with Apache Beam (fit --data reads them)")

@@ -6,7 +6,9 @@ from pipelines.video.pairs import (
     COLUMNS,
     MANIFEST,
     VIDEO_EXTENSIONS,
+    PairSettings,
     PairSummary,
+    VideoJob,
     VideoResult,
     describe,
     list_videos,
@@ -16,7 +18,8 @@ from pipelines.video.pairs import (
 from pipelines.video.reading import RATE, Unusable, VideoRead, read_video
 
 __all__ = [
-    "COLUMNS", "MANIFEST", "RATE", "VIDEO_EXTENSIONS", "FaceCropper", "PairSummary",
-    "Unusable", "VideoRead", "VideoResult", "describe", "faces_found", "frontal_face_cascade",
-    "list_videos", "progress_line", "read_video", "square_box", "video_pairs",
+    "COLUMNS", "MANIFEST", "RATE", "VIDEO_EXTENSIONS", "FaceCropper", "PairSettings",
+    "PairSummary", "Unusable", "VideoJob", "VideoRead", "VideoResult", "describe",
+    "faces_found", "frontal_face_cascade", "list_videos", "progress_line", "read_video",
+    "square_box", "video_pairs",
 ]

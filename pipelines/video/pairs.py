@@ -105,78 +105,118 @@ def video_pairs(path, out, *, identity: str | None = None, size: int = 128,
     each written as its own pair with the same face. Identity: `identity`, else the name of
     each video's folder. `progress(index, total, result)` is called after each video.
     Videos that cannot be used, frames without a face and faces without audio are counted
-    and named in the summary, never raised.
+    and named in the summary, never raised. (beam_pipeline.py runs the same per-video work
+    on an Apache Beam runner.)
     """
-    if crops < 0 or spread < 0.5:
-        raise DataError(f"crops must be >= 0 and spread >= 0.5 s, the half of a one-second "
-                        f"crop (got crops={crops}, spread={spread})")
-    if identity is not None and _safe(identity) != identity:
-        raise DataError(f"identity {identity!r}: use letters, digits, '.', '_' or '-' only")
+    settings = PairSettings(size, margin, crops, spread, seed)
     sources = list_videos(path)
-    cropper = FaceCropper(size, margin)
-    out = Path(out).expanduser()
-    out.mkdir(parents=True, exist_ok=True)
-    manifest = _Manifest(out, sources)
+    out, manifest, jobs = plan(sources, out, identity)
+    cropper = settings.cropper()
     summary = PairSummary(out)
     try:
-        for index, source in enumerate(sources):
-            who = identity or _safe(Path(os.path.abspath(source)).parent.name) or "unknown"
-            result = _one_video(source, who, manifest, cropper, crops, spread, seed)
+        for index, job in enumerate(jobs):
+            result, rows = pairs_of_video(job, out, cropper, settings)
+            manifest.replace(job.source, rows)
             summary.results.append(result)
             manifest.save(final=False)
             if progress is not None:
-                progress(index, len(sources), result)
+                progress(index, len(jobs), result)
     finally:
         manifest.save(final=True)
     return summary
 
 
-def _one_video(source, identity, manifest, cropper, crops, spread, seed) -> VideoResult:
+@dataclass(frozen=True)
+class PairSettings:
+    """How a video's frames become pairs (video_pairs' arguments of the same names)."""
+
+    size: int = 128
+    margin: float = 0.2
+    crops: int = 0
+    spread: float = 1.0
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.crops < 0 or self.spread < 0.5:
+            raise DataError(f"crops must be >= 0 and spread >= 0.5 s, the half of a one-second "
+                            f"crop (got crops={self.crops}, spread={self.spread})")
+
+    def cropper(self) -> FaceCropper:
+        return FaceCropper(self.size, self.margin)
+
+
+@dataclass(frozen=True)
+class VideoJob:
+    """One video to read: its identity and the stem its pairs are named by."""
+
+    source: str
+    identity: str
+    stem: str
+
+
+def plan(sources: list[str], out, identity: str | None):
+    """(out folder, its manifest, a job per video): each video's identity and a stem no other
+    video of its identity uses, decided before any is read, so that videos can be read in
+    any order or on any worker."""
+    if identity is not None and _safe(identity) != identity:
+        raise DataError(f"identity {identity!r}: use letters, digits, '.', '_' or '-' only")
+    out = Path(out).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = Manifest(out, sources)
+    jobs = []
+    for source in sources:
+        who = identity or _safe(Path(os.path.abspath(source)).parent.name) or "unknown"
+        jobs.append(VideoJob(source, who,
+                             manifest.claim(who, _safe(Path(source).stem) or "video", source)))
+    return out, manifest, jobs
+
+
+def pairs_of_video(job: VideoJob, out: Path, cropper: FaceCropper,
+                   settings: PairSettings) -> tuple[VideoResult, list[dict]]:
+    """Read one video and write its pairs under `out`/identity: (its result, its manifest
+    rows). Whatever FFmpeg or OpenCV chokes on skips the video, no more."""
     started = time.perf_counter()
-    result = VideoResult(source, identity)
+    result = VideoResult(job.source, job.identity)
     try:
-        video = read_video(source, cropper)
+        video = read_video(job.source, cropper)
     except Unusable as err:
         result.skipped = str(err)
-    except Exception as err:  # whatever FFmpeg or OpenCV chokes on skips the video, no more
+    except Exception as err:
         result.skipped = f"could not be read ({type(err).__name__}: {err})"
     if result.skipped is not None:
-        manifest.replace(source, [])
         result.seconds = time.perf_counter() - started
-        return result
+        return result, []
     result.frames, result.duration = len(video.frames), video.duration
-    stem = manifest.claim(identity, _safe(Path(source).stem) or "video", source)
-    folder = manifest.out / identity
-    rng_key = zlib.crc32(os.path.abspath(source).encode())  # crops stay put whatever the order
+    folder = Path(out) / job.identity
+    rng_key = zlib.crc32(os.path.abspath(job.source).encode())  # crops stay put in any order
     rows = []
     for number, (when, face) in enumerate(video.frames):
         if face is None:
             result.faceless.append(round(when, 3))
             continue
         centre = int(round((when - video.audio_start) * RATE))
-        if crops:
-            rng = np.random.default_rng([seed, rng_key, number])
-            starts = windows.random_crops(centre, len(video.audio), RATE, crops,
-                                          int(round(spread * RATE)), rng)
+        if settings.crops:
+            rng = np.random.default_rng([settings.seed, rng_key, number])
+            starts = windows.random_crops(centre, len(video.audio), RATE, settings.crops,
+                                          int(round(settings.spread * RATE)), rng)
         else:
             start = windows.centred(centre, len(video.audio), RATE)
             starts = [] if start is None else [start]
         if not starts:
             result.no_audio.append(round(when, 3))
             continue
-        base = f"{stem}_t{int(round(when * 1000)):07d}"
+        base = f"{job.stem}_t{int(round(when * 1000)):07d}"
         folder.mkdir(exist_ok=True)  # here: a video without a face leaves no empty folder
         _write_png(folder / f"{base}.png", face)
-        for k, start in enumerate(starts, start=1 if crops else 0):
-            name = f"{base}_c{k}" if crops else base
+        for k, start in enumerate(starts, start=1 if settings.crops else 0):
+            name = f"{base}_c{k}" if settings.crops else base
             _write_wav(folder / f"{name}.wav", video.audio[start:start + RATE])
-            rows.append({"audio": f"{identity}/{name}.wav", "image": f"{identity}/{base}.png",
-                         "identity": identity, "source": source, "time_s": f"{when:.3f}",
-                         "crop": str(k)})
-    manifest.replace(source, rows)
+            rows.append({"audio": f"{job.identity}/{name}.wav",
+                         "image": f"{job.identity}/{base}.png", "identity": job.identity,
+                         "source": job.source, "time_s": f"{when:.3f}", "crop": str(k)})
     result.pairs = len(rows)
     result.seconds = time.perf_counter() - started
-    return result
+    return result, rows
 
 
 def _safe(name: str) -> str:
@@ -199,7 +239,7 @@ def _write_png(path: Path, rgb: np.ndarray) -> None:
     os.replace(tmp, path)
 
 
-class _Manifest:
+class Manifest:
     """The rows of pairs.csv: those of an earlier run for videos not read again, then the
     rows of each video read. Files of a re-read video that it no longer yields are removed."""
 
