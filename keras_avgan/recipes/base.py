@@ -94,6 +94,7 @@ class Recipe:
     gp_weight: float = 10.0
     r1_gamma: float = 0.0  # > 0: R1 penalty (gamma / 2) on D's gradient at real data
     r1_every: int = 1  # > 1: lazy R1, on one critic update in r1_every (weighted as many times)
+    r1_batch_shrink: int = 1  # > 1: R1 on every update, on batch_size / r1_batch_shrink rows
     drift: float = 0.0  # PGGAN's drift penalty on the critic's real logits
     g_ema: float = 0.0  # decay of a moving average of G's weights used for output; 0: none
     label_column: str = ""  # labels.csv column for conditioning (and for judging)
@@ -134,7 +135,7 @@ class Recipe:
         check_label_pattern(self.label_from, self.label_pattern)
         at_least(self, self.min_latent_dim, "latent_dim")
         at_least(self, 1, "batch_size", "d_steps", "steps", "checkpoint_every", "r1_every",
-                 "keep_checkpoints", "sample_every", "log_every")
+                 "r1_batch_shrink", "keep_checkpoints", "sample_every", "log_every")
         at_least(self, 0, "num_classes", "eval_every")
         # NaN passes every `<` check below, and no field means anything at infinity.
         for field in dataclasses.fields(self):
@@ -161,6 +162,10 @@ class Recipe:
         for key in ("r1_gamma", "drift", "gp_weight", "ac_weight"):
             if getattr(self, key) < 0:
                 raise RecipeError(f"{key} must be 0 (off) or positive, got {getattr(self, key)}")
+        if self.batch_size % self.r1_batch_shrink:
+            raise RecipeError(f"r1_batch_shrink ({self.r1_batch_shrink}) must divide batch_size "
+                              f"({self.batch_size}): R1 is taken on batch_size / r1_batch_shrink "
+                              "real rows")
         if self.conditioning == "class" and not self.label_column:
             raise RecipeError("conditioning=class needs label_column (a labels.csv column)")
         if self.conditioning == "class" and self.generator not in CLASS_CAPABLE_GENERATORS:

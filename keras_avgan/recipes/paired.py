@@ -142,6 +142,12 @@ class AudioVisualRecipe(Recipe):
                                       or self.batch_size % self.minibatch_stddev):
             raise RecipeError(f"minibatch_stddev must be 0 or a group size >= 2 dividing "
                               f"batch_size ({self.batch_size}), got {self.minibatch_stddev}")
+        r1_rows = self.batch_size // self.r1_batch_shrink
+        # Fewer rows than a group make one group of them (MinibatchStddev); more must split.
+        if self.r1_gamma and self.minibatch_stddev and r1_rows > self.minibatch_stddev \
+                and r1_rows % self.minibatch_stddev:
+            raise RecipeError(f"R1 judges batch_size / r1_batch_shrink = {r1_rows} rows, which "
+                              f"minibatch_stddev={self.minibatch_stddev} must divide into groups")
         if self.channels != 1:
             raise RecipeError(f"avgan's voice is mono (channels=1), got {self.channels}")
         if self.mismatched_weight < 0:

@@ -22,7 +22,8 @@ def loss_terms(recipe: recipes.Recipe) -> list:
     halves = ["face_logit", "voice_logit"] if getattr(recipe, "half_logits", False) else []
     if recipe.r1_gamma:
         added.append(terms.R1Penalty(recipe.r1_gamma, heads=("logit", *halves),
-                                     every=recipe.r1_every))
+                                     every=recipe.r1_every,
+                                     batch_shrink=recipe.r1_batch_shrink))
     added += [terms.HalfAdversarial(head, recipe.loss) for head in halves]
     if recipe.drift:
         added.append(terms.Drift(recipe.drift))

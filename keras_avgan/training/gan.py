@@ -236,8 +236,10 @@ class GAN(keras.Model):
         return loss / tf.distribute.get_strategy().num_replicas_in_sync
 
     def _critique(self, real, fake, conditions, real_out, fake_out):
-        outputs = lambda x: self.layout.critic_call(  # noqa: E731
-            self.discriminator, x, conditions, True)
+        def outputs(x, judged_conditions=None):
+            return self.layout.critic_call(
+                self.discriminator, x,
+                conditions if judged_conditions is None else judged_conditions, True)
         return terms_lib.Critique(real, fake, conditions, real_out, fake_out,
                                   lambda x: outputs(x)["logit"], self.seed_generator, outputs,
                                   step=self.d_optimizer.iterations)

@@ -30,7 +30,9 @@ class Critique:
     fake_out: dict
     critic: Callable  # x -> the critic's logit, in training mode, under the same conditions
     seed_generator: Any
-    critic_outputs: Callable | None = None  # x -> all the critic's outputs (a dict), likewise
+    # (x, conditions=None) -> all the critic's outputs (a dict), likewise; `conditions`
+    # replaces the update's own, for a term that judges fewer rows than the update's
+    critic_outputs: Callable | None = None
     step: Any = None  # the critic's update count before this update (lazy regularisation)
 
 
@@ -90,24 +92,39 @@ class R1Penalty(LossTerm):
     AVGAN's pair and half logits) is penalised on the gradient of their sum: one extra
     backward pass, not one per head. With `every` > 1 the penalty is lazy (StyleGAN2): it is
     computed on one critic update in `every`, weighted `every` times, and its double
-    backward pass is skipped on the others (the reported r1 is 0 on those)."""
+    backward pass is skipped on the others (the reported r1 is 0 on those). With
+    `batch_shrink` > 1 it is computed on every update but on the first B / batch_shrink real
+    rows only (StyleGAN2-ADA shrinks its path-length batch so): the same mean over the
+    examples, estimated from fewer of them, for about 1 / batch_shrink of the double backward
+    pass's cost. The rows are a shuffled batch's, so the first ones are a random draw."""
 
     name = "r1"
     d_metrics = ("r1",)
 
-    def __init__(self, gamma: float, heads: tuple[str, ...] = ("logit",), every: int = 1):
+    def __init__(self, gamma: float, heads: tuple[str, ...] = ("logit",), every: int = 1,
+                 batch_shrink: int = 1):
         if gamma < 0:
             raise ValueError(f"r1_gamma must be 0 (off) or positive, got {gamma}")
         if every < 1:
             raise ValueError(f"r1_every must be at least 1, got {every}")
+        if batch_shrink < 1:
+            raise ValueError(f"r1_batch_shrink must be at least 1, got {batch_shrink}")
         self.gamma, self.heads, self.every = float(gamma), tuple(heads), int(every)
+        self.batch_shrink = int(batch_shrink)
 
     def on_discriminator(self, c: Critique):
-        critic = c.critic if self.heads == ("logit",) else (
+        real, critic = c.real, c.critic if self.heads == ("logit",) else (
             lambda x: sum(c.critic_outputs(x)[head] for head in self.heads))
+        if self.batch_shrink > 1:
+            rows = keras.ops.shape(tf.nest.flatten(c.real)[0])[0] // self.batch_shrink
+            first = lambda t: t[:rows]  # noqa: E731
+            real = tf.nest.map_structure(first, c.real)
+            conditions = {key: first(value) for key, value in c.conditions.items()}
+            critic = lambda x: sum(c.critic_outputs(x, conditions)[head]  # noqa: E731
+                                   for head in self.heads)
 
         def penalty():
-            return losses.r1_penalty(critic, c.real)
+            return losses.r1_penalty(critic, real)
 
         if self.every == 1:
             r1 = penalty()
@@ -118,7 +135,11 @@ class R1Penalty(LossTerm):
 
     def get_config(self):
         config = {"gamma": self.gamma, "heads": list(self.heads)}
-        return {**config, "every": self.every} if self.every != 1 else config
+        if self.every != 1:
+            config["every"] = self.every
+        if self.batch_shrink != 1:
+            config["batch_shrink"] = self.batch_shrink
+        return config
 
 
 class HalfAdversarial(LossTerm):

@@ -57,6 +57,27 @@ def test_lazy_r1_is_due_one_update_in_every_and_weighted_as_many_times():
         terms.R1Penalty(1.0, every=0)
 
 
+def test_r1_with_a_shrunk_batch_judges_the_first_rows_under_their_own_conditions():
+    # D(x, c) = c * <w, x>: a row's squared slope is 25 c^2, so the rows judged (and which
+    # conditions came with them) show in the mean.
+    scale = np.array([1.0, 2.0, 3.0, 4.0], np.float32)
+    c = critique(real=np.ones((4, 2), np.float32), conditions={"c": scale})
+
+    def outputs(x, conditions=None):
+        rows = (conditions or c.conditions)["c"][:, None]
+        return {"logit": rows * keras.ops.matmul(x, W)}
+
+    c.critic_outputs = outputs
+    full = terms.R1Penalty(2.0, heads=("logit", "logit")).on_discriminator(c)[1]["r1"]
+    shrunk = terms.R1Penalty(2.0, heads=("logit", "logit"),
+                             batch_shrink=2).on_discriminator(c)[1]["r1"]
+    # Two heads summed: slope 2 c w, squared 100 c^2.
+    assert float(full) == pytest.approx(100.0 * np.mean(scale ** 2), rel=1e-5)
+    assert float(shrunk) == pytest.approx(100.0 * np.mean(scale[:2] ** 2), rel=1e-5)
+    with pytest.raises(ValueError, match="r1_batch_shrink"):
+        terms.R1Penalty(1.0, batch_shrink=0)
+
+
 def test_a_half_adversarial_term_is_the_loss_again_on_its_own_head():
     # The non-saturating loss on logit 0 is log 2 per example, real or fake.
     c = critique(real_heads={"voice_logit": np.zeros((2, 1), np.float32)},
@@ -111,6 +132,7 @@ def test_an_auxiliary_classifier_of_another_head_reads_it_and_names_its_metrics(
 def test_terms_round_trip_through_their_configs():
     for term in (terms.GradientPenalty(3.0), terms.R1Penalty(1.0),
                  terms.R1Penalty(1.0, heads=("logit", "face_logit"), every=4),
+                 terms.R1Penalty(1.0, heads=("logit", "voice_logit"), batch_shrink=2),
                  terms.HalfAdversarial("face_logit", "hinge"), terms.Drift(0.001),
                  terms.AuxiliaryClassifier("identity", 1.5, True)):
         again = terms.deserialize(terms.serialize(term))
