@@ -40,8 +40,14 @@ class FacesNotesModality(FaceInputs, AudioModality):
 
             raise UserError(f"recipe '{recipe.name}' needs faces besides its notes: pass "
                             "--faces FOLDER")
-        notes, pitch_ids, family_ids, families, files = read_notes(path, recipe, report)
-        face_images, identity_ids, identities = read_faces(faces, recipe, report)
+        from keras_avgan.modalities import faces_notes_shards
+        from pipelines.shards import looks_sharded
+
+        # Either may be a shard folder (`data shard --recipe face2music`), read as its files.
+        notes_from = faces_notes_shards.read_notes if looks_sharded(path) else read_notes
+        faces_from = faces_notes_shards.read_faces if looks_sharded(faces) else read_faces
+        notes, pitch_ids, family_ids, families, files = notes_from(path, recipe, report)
+        face_images, identity_ids, identities = faces_from(faces, recipe, report)
         return FacesAndNotes(root=path, files=files, notes=notes, pitch_ids=pitch_ids,
                              family_ids=family_ids, family_names=families, faces_root=faces,
                              faces=face_images, identity_ids=identity_ids,

@@ -61,25 +61,31 @@ def read_notes(root: Path, recipe, report):
     scan = audio.scan_audio(str(root), sample_rate=recipe.sample_rate)
     audio.require_usable(scan, str(root))
     rows = audio.read_labels(str(root), recipe.label_from, recipe.label_pattern)
-    kept, pitches, families, skipped = [], [], [], 0
-    for info in scan.good:
-        row = _row(rows, info.path) or {}
-        pitch, family = _pitch(row.get(recipe.pitch_column)), row.get(recipe.family_column, "")
-        if pitch is None or not family:
-            skipped += 1
-            continue
-        kept.append(info)
-        pitches.append(pitch)
-        families.append(family)
-    if skipped:
-        print(f"warning: {skipped} of {len(scan.good)} notes under {root} lack a "
+    labels = [_row(rows, info.path) or {} for info in scan.good]
+    keep, pitch_ids, family_ids, names = note_labels(
+        root, recipe, [row.get(recipe.pitch_column) for row in labels],
+        [row.get(recipe.family_column, "") for row in labels], report)
+    kept = [info for info, wanted in zip(scan.good, keep, strict=True) if wanted]
+    notes = audio.eval_clips(kept, recipe.sample_rate, recipe.slice_len, normalize=True)
+    return notes, pitch_ids, family_ids, names, kept
+
+
+def note_labels(root, recipe, pitches, families, report):
+    """(which notes to keep [N] bool, their pitch ids, family ids, family names) from each
+    note's pitch and family label values; notes without both are counted and left out."""
+    pitches = [_pitch(value) for value in pitches]
+    keep = np.array([p is not None and bool(f) for p, f in zip(pitches, families, strict=True)],
+                    bool)
+    if not keep.all():
+        print(f"warning: {int((~keep).sum())} of {len(keep)} notes under {root} lack a "
               f"'{recipe.family_column}' label or a '{recipe.pitch_column}' label at MIDI "
               f"{LOWEST_PITCH}-{HIGHEST_PITCH}; training without them", file=report)
-    names = tuple(sorted(set(families), key=natural_key))
+    kept_families = [f for f, wanted in zip(families, keep, strict=True) if wanted]
+    names = tuple(sorted(set(kept_families), key=natural_key))
     _require_families(root, names, recipe.family_column)
-    notes = audio.eval_clips(kept, recipe.sample_rate, recipe.slice_len, normalize=True)
-    return (notes, np.array(pitches, np.int32) - LOWEST_PITCH,
-            np.array([names.index(f) for f in families], np.int32), names, kept)
+    pitch_ids = np.array([p for p, wanted in zip(pitches, keep, strict=True) if wanted],
+                         np.int32) - LOWEST_PITCH
+    return keep, pitch_ids, np.array([names.index(f) for f in kept_families], np.int32), names
 
 
 def _require_families(root: Path, names, column: str) -> None:
@@ -98,14 +104,21 @@ def read_faces(root: Path, recipe, report):
     if scan.bad:
         print(f"warning: skipped {len(scan.bad)} unreadable images under {root}", file=report)
     rows = images.read_labels(root, recipe.label_from, recipe.label_pattern)
-    labelled = [(info, (_row(rows, info.path) or {}).get(recipe.face_column, ""))
-                for info in scan.good]
-    named = [(info, value) for info, value in labelled if value]
-    if not named:
-        return images.eval_images(scan.good, FACE_SIZE), None, ()
-    if len(named) < len(labelled):
-        print(f"warning: {len(labelled) - len(named)} of {len(labelled)} faces under {root} "
-              f"have no '{recipe.face_column}' label; training without them", file=report)
-    names = tuple(sorted({value for _, value in named}, key=natural_key))
-    ids = np.array([names.index(value) for _, value in named], np.int32)
-    return images.eval_images([info for info, _ in named], FACE_SIZE), ids, names
+    keep, ids, names = face_labels(root, recipe, [(_row(rows, info.path) or {}).get(
+        recipe.face_column, "") for info in scan.good], report)
+    kept = [info for info, wanted in zip(scan.good, keep, strict=True) if wanted]
+    return images.eval_images(kept, FACE_SIZE), ids, names
+
+
+def face_labels(root, recipe, values, report):
+    """(which faces to keep [M] bool, identity ids or None, identity names) from each face's
+    identity value: all faces, unlabelled, when none has one."""
+    keep = np.array([bool(value) for value in values], bool)
+    if not keep.any():
+        return np.ones(len(values), bool), None, ()
+    if not keep.all():
+        print(f"warning: {int((~keep).sum())} of {len(keep)} faces under {root} have no "
+              f"'{recipe.face_column}' label; training without them", file=report)
+    named = [value for value, wanted in zip(values, keep, strict=True) if wanted]
+    names = tuple(sorted(set(named), key=natural_key))
+    return keep, np.array([names.index(value) for value in named], np.int32), names

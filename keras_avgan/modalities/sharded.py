@@ -33,6 +33,11 @@ def is_sharded(data) -> bool:
 
 def spec_for(recipe, kind: str, label_columns=()) -> shards_lib.ShardSpec:
     """How `recipe` makes its examples, as shards must hold them."""
+    if recipe.data_kind == "faces_notes":  # face2music: its notes, or its faces
+        from keras_avgan.modalities import faces_notes_shards
+
+        return faces_notes_shards.notes_spec(recipe, label_columns) if kind == "audio" else \
+            faces_notes_shards.faces_spec(label_columns)
     if kind == "pairs":  # as pipelines.paired reads them: the first slice, peak-normalised
         return shards_lib.ShardSpec("pairs", sample_rate=recipe.sample_rate,
                                     slice_len=recipe.slice_len, normalize=True, pad_short=True,
@@ -89,12 +94,17 @@ def load(modality, recipe, path: Path, report=sys.stderr) -> ShardedData:
 
 
 def _check_spec(recipe, manifest) -> None:
-    want = spec_for(recipe, manifest.spec.kind, manifest.spec.label_columns)
+    require_spec(manifest, spec_for(recipe, manifest.spec.kind, manifest.spec.label_columns),
+                 recipe)
+
+
+def require_spec(manifest, want: shards_lib.ShardSpec, recipe, what: str = "examples") -> None:
+    """The shards' examples must have been made as `want` says the recipe makes them."""
     differ = [f"{name}={getattr(manifest.spec, name)} (the recipe: {getattr(want, name)})"
               for name in ("sample_rate", "slice_len", "normalize", "pad_short", "windows",
                            "image_size") if getattr(manifest.spec, name) != getattr(want, name)]
     if differ:
-        raise UserError(f"{manifest.root}: these shards hold examples made with "
+        raise UserError(f"{manifest.root}: these shards hold {what} made with "
                         f"{', '.join(differ)}, not as recipe '{recipe.name}' reads them; shard "
                         f"for it: keras_avgan data shard {manifest.source} --out NEW_FOLDER "
                         f"--recipe {recipe.name} (with fit's --smoke / --set)")
@@ -163,11 +173,14 @@ def make_shards(data: str, out_dir: str, recipe=None, *, runner: str = "DirectRu
     refuse_files(root, "data shard")
     if recipe is None:
         recipe = recipes.get_recipe(_default_recipe(root))
-    if recipe.data_kind not in SHARD_KINDS:
+    if recipe.data_kind == "faces_notes":
+        kind = _faces_or_notes(root)
+    elif recipe.data_kind not in SHARD_KINDS:
         raise UserError(f"recipe '{recipe.name}' reads {recipe.data_kind} data; data shard "
-                        f"makes shards for recipes of kind {', '.join(SHARD_KINDS)} (wav2pix "
-                        "trains from the pair files)")
-    kind = SHARD_KINDS[recipe.data_kind]
+                        f"makes shards for recipes of kind {', '.join(SHARD_KINDS)} and "
+                        "face2music's notes and faces (wav2pix trains from the pair files)")
+    else:
+        kind = SHARD_KINDS[recipe.data_kind]
     flags = options.pipeline_flags(runner, beam_options, verbose)
     options.check_runner_installed(runner)
     unpaired = []
@@ -188,8 +201,29 @@ def make_shards(data: str, out_dir: str, recipe=None, *, runner: str = "DirectRu
     seconds = launch.run(spec, rows, folder, flags=flags, num_shards=count,
                          source=str(root.resolve()), verbose=verbose)
     print(launch.describe(folder, seconds, runner), file=out)
-    print(f"train on them: keras_avgan fit --recipe {recipe.name} --data {folder}", file=out)
+    data_flags = f"--data {folder}"
+    if recipe.data_kind == "faces_notes":  # its notes and faces are two folders
+        data_flags = f"--data {folder} --faces FACES" if kind == "audio" else \
+            f"--data NOTES --faces {folder}"
+    print(f"train on them: keras_avgan fit --recipe {recipe.name} {data_flags}", file=out)
     return folder
+
+
+def _faces_or_notes(root: Path) -> str:
+    """face2music shards its notes (--data) and its faces (--faces) apart: which is `root`."""
+    from pipelines import audio, images
+    from pipelines.audio import nsynth
+
+    if nsynth.looks_like_nsynth(root):
+        raise UserError(f"{root} is NSynth, whose labels its own reader takes from "
+                        "examples.json: face2music reads it as it is (fit --data "
+                        f"{root}); data shard takes notes labelled by a labels.csv")
+    pictures, sounds = images.list_image_files(root), audio.list_audio_files(str(root))
+    if bool(pictures) == bool(sounds):
+        what = "both sounds and pictures" if pictures else "no audio or image files"
+        raise UserError(f"{root} holds {what}; face2music's notes and faces are sharded "
+                        "apart: pass the notes folder, then the faces folder")
+    return "image" if pictures else "audio"
 
 
 def _default_recipe(root: Path) -> str:

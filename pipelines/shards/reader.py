@@ -46,8 +46,9 @@ def records(manifest: Manifest, seed: int, shuffle: bool, repeat: bool):
 
 
 def parser(manifest: Manifest, label_column: str | None = None):
-    """record -> {each feature of the spec, "path", "window"; with `label_column` also
-    "label" (its class id) and "labelled" (whether it has a value there)}."""
+    """record -> {each feature of the spec, "path", "window", each label column's value
+    ("label/<column>", "" where none); with `label_column` also "label" (its class id) and
+    "labelled" (whether it has a value there)}."""
     spec = manifest.spec
     features = examples_lib.feature_spec(spec)
     classes = tf.constant(label_classes(manifest, label_column)) if label_column else None
@@ -57,6 +58,7 @@ def parser(manifest: Manifest, label_column: str | None = None):
         found = {key: tf.reshape(tf.io.decode_raw(parsed[key], tf.float32, little_endian=True),
                                  shape) for key, shape in spec.features.items()}
         found.update(path=parsed["path"], window=parsed["window"])
+        found.update({LABEL_PREFIX + c: parsed[LABEL_PREFIX + c] for c in spec.label_columns})
         if classes is not None:
             hit = tf.equal(classes, parsed[LABEL_PREFIX + label_column])
             found["label"] = tf.cast(tf.argmax(tf.cast(hit, tf.int32)), tf.int32)
@@ -70,7 +72,8 @@ def shard_dataset(manifest: Manifest, *, batch_size: int | None, seed: int, shuf
                   with_names: bool = False):
     """Batches of float32 [B, *example_shape] (or (examples, int32 class ids of
     `label_column`), examples without a value there left out; `with_names`: a dict with
-    "example", "path" and "window" too, unbatched when batch_size is None). `first_only`:
+    "example", "path", "window" and the label values too, unbatched when batch_size is
+    None). `first_only`:
     the first slice of each file alone, as the folder reader's slice_mode=first gives."""
     kind = manifest.spec.kind
     seed = int(seed) % (2 ** 31)
