@@ -59,10 +59,7 @@ class RunCheckpoint:
         Only a process that owns the run (fit, holding its lock) calls this: it removes
         staging folders and moves damaged files aside."""
         clean_staging(self.directory, log)
-        restore_newest(self.directory, "ckpt",
-                       lambda path: self.checkpoint.restore(path).assert_existing_objects_matched(),
-                       log, repair=True)
-        step = int(self.step.numpy())
+        step = self._restore_from(self.directory, log, repair=True)
         if not step and any((self.directory / DAMAGED).glob("*")):
             log(f"warning: nothing to resume from, so training starts at step 0; the damaged "
                 f"checkpoints of this run are kept in {self.directory / DAMAGED}")
@@ -71,9 +68,12 @@ class RunCheckpoint:
     def restore_shared(self, directory: Path, log=print) -> int:
         """restore_latest from another process's checkpoints (a multi-worker run's, which
         its chief writes and repairs): the newest that restores, moving nothing."""
-        restore_newest(Path(directory), "ckpt",
+        return self._restore_from(Path(directory), log, repair=False)
+
+    def _restore_from(self, directory: Path, log, repair: bool) -> int:
+        restore_newest(directory, "ckpt",
                        lambda path: self.checkpoint.restore(path).assert_existing_objects_matched(),
-                       log, repair=False)
+                       log, repair=repair)
         return int(self.step.numpy())
 
     def save(self, step: int) -> str:

@@ -70,7 +70,7 @@ def parser(manifest: Manifest, label_column: str | None = None):
 def shard_dataset(manifest: Manifest, *, batch_size: int | None, seed: int, shuffle=True,
                   repeat=True, label_column: str | None = None, first_only: bool = False,
                   with_names: bool = False):
-    """Batches of float32 [B, *example_shape] (or (examples, int32 class ids of
+    """Batches of float32 [B, *the example's shape] (or (examples, int32 class ids of
     `label_column`), examples without a value there left out; `with_names`: a dict with
     "example", "path", "window" and the label values too, unbatched when batch_size is
     None). `first_only`:

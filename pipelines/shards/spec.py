@@ -44,18 +44,10 @@ class ShardSpec:
             raise DataError(f"windows={self.windows!r}: choose one of {', '.join(WINDOWS)}")
 
     @property
-    def example_shape(self) -> tuple:
-        if self.kind == "audio":
-            return (self.slice_len, 1)
-        return (self.image_size, self.image_size, 3)
-
-    @property
     def features(self) -> dict:
-        """feature name -> float32 shape: what each stored example holds."""
-        if self.kind == "pairs":
-            return {"audio": (self.slice_len, 1),
-                    "image": (self.image_size, self.image_size, 3)}
-        return {self.kind: self.example_shape}
+        """feature name -> float32 shape: what each stored example holds (a pair: both)."""
+        shapes = {"audio": (self.slice_len, 1), "image": (self.image_size, self.image_size, 3)}
+        return shapes if self.kind == "pairs" else {self.kind: shapes[self.kind]}
 
     def shape_text(self) -> str:
         return " + ".join(" x ".join(map(str, shape)) for shape in self.features.values())
