@@ -36,9 +36,19 @@ PLAIN_CONFIGS = {  # name -> (recipe, overrides, plain)
     "DCGAN, keras.io-style": ("dcgan", DCGAN_SET, True),
 }
 PLAIN_ROUNDS = 2
+# AVGAN as its quality row trains it (conditioned on the talking demo's 16 identities), by
+# what its R1 penalty costs: on every row, on half or a quarter of them, or off.
+AVGAN_SET = ["conditioning=class", "condition_gain=12", "label_column=identity",
+             "num_classes=16"]
+AVGAN_CONFIGS = {
+    "R1 on every row": ["r1_batch_shrink=1"],
+    "R1 on half the rows": ["r1_batch_shrink=2"],
+    "R1 on a quarter": ["r1_batch_shrink=4"],
+    "R1 off": ["r1_gamma=0"],
+}
 SCALING_BATCHES, SCALING_WIDTHS = (8, 16, 32), (8, 16, 32)
 INFERENCE_DIM = 64  # WaveGAN's and DCGAN's papers' width
-SECTIONS = ["steps", "plain", "scaling", "inference", "scripts"]
+SECTIONS = ["steps", "plain", "avgan", "scaling", "inference", "scripts"]
 
 
 def _child(kind: str, name: str, steps: int) -> dict:
@@ -51,6 +61,8 @@ def _child(kind: str, name: str, steps: int) -> dict:
         recipe, overrides, plain = PLAIN_CONFIGS[name]
         measure = step_timing.measure_plain if plain else step_timing.measure_ours
         return measure(recipe, overrides, steps=steps)
+    if kind == "avgan":
+        return step_timing.measure_ours("avgan", AVGAN_SET + AVGAN_CONFIGS[name], steps=steps)
     if kind == "scale":
         batch, width = name.split(",")
         return step_timing.measure_ours("wavegan", [f"model_dim={width}",
@@ -61,6 +73,8 @@ def _child(kind: str, name: str, steps: int) -> dict:
         return {"gflops": inference.matmul_peak_gflops()}
     if kind == "tf":
         return inference.batched_gflops(name, INFERENCE_DIM)
+    if kind == "litert-1":  # one thread: how far batch 1 splits over the cores
+        return inference.litert_gflops(name, INFERENCE_DIM, threads=1)
     return inference.litert_gflops(name, INFERENCE_DIM)
 
 
@@ -111,6 +125,14 @@ def _plain_table(steps: int) -> None:
               f"{theirs['first_step_s']:.1f} s")
 
 
+def _avgan_table(steps: int) -> None:
+    print(f"\nAVGAN train step, {' '.join(AVGAN_SET)}, batch 32, talking demo, by the rows "
+          "R1 is taken on (r1_batch_shrink)")
+    _ratio_table("train step (ratio to R1 on every row)",
+                 {name: _run("avgan", name, steps) for name in AVGAN_CONFIGS},
+                 "steps_per_second")
+
+
 def _scaling_table(steps: int) -> None:
     print("\nWaveGAN step time and peak memory by batch and width (model_dim), WGAN-GP 5 "
           "critic updates")
@@ -130,10 +152,13 @@ def _inference_table() -> None:
           f"batch 1 >= 50 % of batched TF)")
     for name in ("wavegan", "dcgan"):
         tf_rate, lite = _run("tf", name, 0), _run("litert", name, 0)
+        single = _run("litert-1", name, 0)
         print(f"  {name:<8} {tf_rate['gflop_per_example']:.2f} GFLOP per example: TF batch "
               f"64 {tf_rate['gflops']:6.1f} GFLOP/s ({tf_rate['gflops'] / peak['gflops']:.0%} "
               f"of the matmul), LiteRT batch 1 {lite['gflops']:6.1f} GFLOP/s "
-              f"({lite['gflops'] / tf_rate['gflops']:.0%} of TF's)   peak "
+              f"({lite['gflops'] / tf_rate['gflops']:.0%} of TF's; on 1 thread "
+              f"{single['gflops']:.1f}, so {os.cpu_count()} give "
+              f"x{lite['gflops'] / single['gflops']:.2f})   peak "
               f"{tf_rate['peak_rss_mb']:.0f} / {lite['peak_rss_mb']:.0f} MB")
 
 
@@ -153,6 +178,8 @@ def main() -> int:
         _step_tables(args.steps)
     if "plain" in args.sections:
         _plain_table(args.steps)
+    if "avgan" in args.sections:
+        _avgan_table(max(3, args.steps // 2))
     if "scaling" in args.sections:
         _scaling_table(max(3, args.steps // 2))
     if "inference" in args.sections:
