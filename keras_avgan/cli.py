@@ -88,20 +88,16 @@ def cmd_data_video(args) -> None:
     def progress(index, total, result):
         print(video.progress_line(index, total, result), flush=True)
 
+    settings = {"identity": args.identity, "size": args.size, "crops": args.crops,
+                "seed": args.seed}
     if args.runner is None:  # in this process, a line per video as each is done
-        summary = video.video_pairs(args.path, args.out, identity=args.identity,
-                                    size=args.size, crops=args.crops, seed=args.seed,
-                                    progress=progress)
+        summary = video.video_pairs(args.path, args.out, progress=progress, **settings)
     else:
-        from pipelines.shards import options
-
-        flags = options.pipeline_flags(args.runner, args.beam_option, args.verbose)
-        options.check_runner_installed(args.runner)
         from pipelines.video.beam_pipeline import video_pairs_on_beam
 
-        settings = video.PairSettings(size=args.size, crops=args.crops, seed=args.seed)
-        summary = video_pairs_on_beam(args.path, args.out, identity=args.identity,
-                                      settings=settings, flags=flags, verbose=args.verbose)
+        summary = video_pairs_on_beam(args.path, args.out, runner=args.runner,
+                                      beam_options=args.beam_option, verbose=args.verbose,
+                                      **settings)
         for index, result in enumerate(summary.results):  # the lines once the runner is done
             progress(index, len(summary.results), result)
     print(video.describe(summary))

@@ -8,6 +8,7 @@ from pathlib import Path
 from keras_avgan.errors import UserError
 from keras_avgan.modalities.faces_notes_data import FACE_SIZE, face_labels, note_labels
 from pipelines import shards as shards_lib
+from pipelines.shards.reader import read_all
 from pipelines.shards.spec import LABEL_PREFIX
 
 
@@ -27,7 +28,7 @@ def read_notes(path: Path, recipe, report):
     manifest = _manifest(path, recipe, "notes", notes_spec(recipe), report)
     for column in (recipe.pitch_column, recipe.family_column):
         _require_column(manifest, column, recipe)
-    rows = _rows(manifest)
+    rows = read_all(manifest)
     keep, pitch_ids, family_ids, names = note_labels(
         path, recipe, _values(rows, recipe.pitch_column), _values(rows, recipe.family_column),
         report)
@@ -37,7 +38,7 @@ def read_notes(path: Path, recipe, report):
 def read_faces(path: Path, recipe, report):
     """faces_notes_data.read_faces of a faces shard folder."""
     manifest = _manifest(path, recipe, "faces", faces_spec(), report)
-    rows = _rows(manifest)
+    rows = read_all(manifest)
     values = _values(rows, recipe.face_column) if recipe.face_column in manifest.labels \
         else [""] * len(rows["example"])
     keep, ids, names = face_labels(path, recipe, values, report)
@@ -45,7 +46,7 @@ def read_faces(path: Path, recipe, report):
 
 
 def _manifest(path: Path, recipe, what: str, want: shards_lib.ShardSpec, report):
-    from keras_avgan.modalities.sharded import require_spec
+    from keras_avgan.modalities.sharded import require_spec, warn_bad
 
     manifest = shards_lib.read_manifest(path)
     if manifest.spec.kind != want.kind:
@@ -53,10 +54,7 @@ def _manifest(path: Path, recipe, what: str, want: shards_lib.ShardSpec, report)
                         f"reads its {what} as {want.kind} (shard the {what} folder with "
                         f"--recipe {recipe.name})")
     require_spec(manifest, want, recipe, what)
-    if manifest.bad:
-        print(f"warning: {manifest.bad} files of {manifest.source} gave no example when "
-              f"sharded; {path / shards_lib.BAD_FILES} names each with its reason",
-              file=report)
+    warn_bad(manifest, report)
     if not manifest.examples:
         raise UserError(f"{path}: the shards hold no {what}")
     return manifest
@@ -68,12 +66,6 @@ def _require_column(manifest, column: str, recipe) -> None:
         raise UserError(f"{manifest.root}: recipe '{recipe.name}' needs each note's "
                         f"'{column}' label and the shards carry none (they have: {have}); "
                         "shard notes whose labels.csv has it")
-
-
-def _rows(manifest) -> dict:
-    from pipelines.shards.reader import read_all
-
-    return read_all(manifest)
 
 
 def _values(rows: dict, column: str) -> list[str]:

@@ -81,9 +81,7 @@ def load(modality, recipe, path: Path, report=sys.stderr) -> ShardedData:
         raise UserError(f"--eval-every judges against the files themselves, which shards do "
                         f"not keep: train with --data {manifest.source}, or without "
                         "--eval-every and `keras_avgan evaluate --data` after")
-    if manifest.bad:
-        print(f"warning: {manifest.bad} files of {manifest.source} gave no example when "
-              f"sharded; {path / shards_lib.BAD_FILES} names each with its reason", file=report)
+    warn_bad(manifest, report)
     conditions = _conditions(recipe, manifest, report) if recipe.conditioning == "class" \
         else None
     # Pairs size their identity heads by the identities, conditioned or not (as from files).
@@ -91,6 +89,14 @@ def load(modality, recipe, path: Path, report=sys.stderr) -> ShardedData:
         else None
     return ShardedData(root=path, files=[], conditions=conditions, manifest=manifest,
                        class_names=names)
+
+
+def warn_bad(manifest, report) -> None:
+    """Recall the files that were bad when sharding (bad_files.csv names them)."""
+    if manifest.bad:
+        print(f"warning: {manifest.bad} files of {manifest.source} gave no example when "
+              f"sharded; {manifest.root / shards_lib.BAD_FILES} names each with its reason",
+              file=report)
 
 
 def _check_spec(recipe, manifest) -> None:

@@ -68,16 +68,19 @@ def read_results(out) -> list[tuple[pairs_lib.VideoResult, list[dict]]]:
     return [(pairs_lib.VideoResult(**item["result"]), item["rows"]) for item in results]
 
 
-def video_pairs_on_beam(path, out, *, identity: str | None = None,
-                        settings: pairs_lib.PairSettings, flags: list[str],
+def video_pairs_on_beam(path, out, *, identity: str | None = None, size: int = 128,
+                        margin: float = 0.2, crops: int = 0, spread: float = 1.0,
+                        seed: int = 0, runner: str = "DirectRunner", beam_options=(),
                         verbose: bool = False) -> pairs_lib.PairSummary:
-    """pairs.video_pairs with the videos read by the Beam runner `flags` name (from
-    options.pipeline_flags): the same files, rows and summary, the manifest written here
-    once every video is done."""
+    """pairs.video_pairs (the same arguments, files, rows and summary) with the videos read
+    on the Beam `runner` (`beam_options`: `--beam-option KEY=VALUE` items, checked before
+    anything is read); the manifest is written here once every video is done."""
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    sources = pairs_lib.list_videos(path)
-    out, manifest, jobs = pairs_lib.plan(sources, out, identity)
+    settings = pairs_lib.PairSettings(size, margin, crops, spread, seed)
+    flags = options.pipeline_flags(runner, beam_options, verbose)
+    options.check_runner_installed(runner)
+    out, manifest, jobs = pairs_lib.plan(path, out, identity)
     (out / RESULTS).unlink(missing_ok=True)  # a killed run's, never read as this one's
     with options.quiet_beam(not verbose), beam.Pipeline(options=PipelineOptions(flags)) as p:
         build(p, jobs, str(out), settings)

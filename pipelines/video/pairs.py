@@ -109,8 +109,7 @@ def video_pairs(path, out, *, identity: str | None = None, size: int = 128,
     on an Apache Beam runner.)
     """
     settings = PairSettings(size, margin, crops, spread, seed)
-    sources = list_videos(path)
-    out, manifest, jobs = plan(sources, out, identity)
+    out, manifest, jobs = plan(path, out, identity)
     cropper = settings.cropper()
     summary = PairSummary(out)
     try:
@@ -154,10 +153,11 @@ class VideoJob:
     stem: str
 
 
-def plan(sources: list[str], out, identity: str | None):
-    """(out folder, its manifest, a job per video): each video's identity and a stem no other
-    video of its identity uses, decided before any is read, so that videos can be read in
-    any order or on any worker."""
+def plan(path, out, identity: str | None):
+    """(out folder, its manifest, a job per video at `path`): each video's identity and a
+    stem no other video of its identity uses, decided before any is read, so that videos can
+    be read in any order or on any worker."""
+    sources = list_videos(path)
     if identity is not None and _safe(identity) != identity:
         raise DataError(f"identity {identity!r}: use letters, digits, '.', '_' or '-' only")
     out = Path(out).expanduser()
