@@ -235,14 +235,15 @@ class GAN(keras.Model):
         # holds as many rows).
         return loss / tf.distribute.get_strategy().num_replicas_in_sync
 
-    def _critique(self, real, fake, conditions, real_out, fake_out):
+    def _critique(self, real, fake, conditions, real_out, fake_out, real_gradient=None):
         def outputs(x, judged_conditions=None):
             return self.layout.critic_call(
                 self.discriminator, x,
                 conditions if judged_conditions is None else judged_conditions, True)
         return terms_lib.Critique(real, fake, conditions, real_out, fake_out,
                                   lambda x: outputs(x)["logit"], self.seed_generator, outputs,
-                                  step=self.d_optimizer.iterations)
+                                  step=self.d_optimizer.iterations,
+                                  real_gradient=real_gradient)
 
     def _discriminator_step(self, real, conditions):
         batch = keras.ops.shape(tf.nest.flatten(real)[0])[0]
@@ -251,9 +252,10 @@ class GAN(keras.Model):
         real = tf.nest.map_structure(lambda r, f: keras.ops.cast(r, f.dtype), real, fake)
         variables = self.discriminator.trainable_variables
         with tf.GradientTape() as tape:
-            real_out, fake_out = self._critic_outputs(real, fake, conditions)
+            real_out, fake_out, real_gradient = self._judge(real, fake, conditions)
             d_loss = self._d_loss_fn(real_out["logit"], fake_out["logit"])
-            critique = self._critique(real, fake, conditions, real_out, fake_out)
+            critique = self._critique(real, fake, conditions, real_out, fake_out,
+                                      real_gradient)
             reported = {}
             for term in self.terms:
                 share, values = term.on_discriminator(critique) or (0.0, {})
@@ -261,6 +263,24 @@ class GAN(keras.Model):
             scaled = self.d_optimizer.scale_loss(self._loss_share(d_loss))
         self.d_optimizer.apply(tape.gradient(scaled, variables), variables)
         self._track({"d_loss": d_loss, **reported})
+
+    def _judge(self, real, fake, conditions):
+        """`_critic_outputs` and, when a term reads it (R1), `Critique.real_gradient`: an
+        inner tape watches the real rows through this very pass, so the input gradient
+        costs a backward pass but no second forward one. Call it inside the update's tape,
+        which then differentiates the gradient too (second order)."""
+        if not any(term.reads_real_gradient for term in self.terms):
+            return (*self._critic_outputs(real, fake, conditions), None)
+        with tf.GradientTape(watch_accessed_variables=False) as input_tape:
+            input_tape.watch(real)
+            real_out, fake_out = self._critic_outputs(real, fake, conditions)
+
+        def real_gradient(heads):
+            # A list of targets is differentiated as their sum; the heads must be the
+            # tensors the inner tape recorded, so they are summed by the tape, not here.
+            return input_tape.gradient([real_out[head] for head in heads], real)
+
+        return real_out, fake_out, real_gradient
 
     def _critic_outputs(self, real, fake, conditions):
         """(outputs on real, outputs on fake): one pass over both, or two for a critic with

@@ -110,9 +110,19 @@ def _squared_input_gradient_norms(critic_fn: Callable, x):
     with tf.GradientTape() as tape:
         tape.watch(x)
         logits = keras.ops.cast(critic_fn(x), "float32")
-    grads = tf.nest.flatten(tape.gradient(logits, x))
+    return squared_norms(tape.gradient(logits, x))
+
+
+def squared_norms(gradients):
+    """||g||_2^2 per example over all non-batch axes of every part of `gradients`, float32."""
     return sum(keras.ops.sum(keras.ops.square(keras.ops.cast(g, "float32")),
-                             axis=tuple(range(1, len(g.shape)))) for g in grads)
+                             axis=tuple(range(1, len(g.shape))))
+               for g in tf.nest.flatten(gradients))
+
+
+def mean_squared_norm(gradients):
+    """R1 from input gradients already taken: the mean over examples of `squared_norms`."""
+    return _mean(squared_norms(gradients))
 
 
 class GANLoss(NamedTuple):

@@ -34,6 +34,10 @@ class Critique:
     # replaces the update's own, for a term that judges fewer rows than the update's
     critic_outputs: Callable | None = None
     step: Any = None  # the critic's update count before this update (lazy regularisation)
+    # heads -> the gradient of the sum of those outputs on `real` with respect to `real`,
+    # taken through the update's own critic pass (no second forward pass); set when a term
+    # `reads_real_gradient`
+    real_gradient: Callable | None = None
 
 
 class LossTerm:
@@ -45,6 +49,8 @@ class LossTerm:
     # A mean over examples splits over replicas exactly; a term of the batch as a whole
     # (batch means, pairs of examples) is computed on each replica's rows instead.
     couples_batch = False
+    # True: the critic update records its pass on the real rows for `Critique.real_gradient`
+    reads_real_gradient = False
 
     def on_discriminator(self, critique: Critique):
         """(weighted loss, {metric: value}) to add to the critic's loss, or None."""
@@ -96,7 +102,14 @@ class R1Penalty(LossTerm):
     `batch_shrink` > 1 it is computed on every update but on the first B / batch_shrink real
     rows only (StyleGAN2-ADA shrinks its path-length batch so): the same mean over the
     examples, estimated from fewer of them, for about 1 / batch_shrink of the double backward
-    pass's cost. The rows are a shuffled batch's, so the first ones are a random draw."""
+    pass's cost. The rows are a shuffled batch's, so the first ones are a random draw.
+
+    Computed on every update over the whole batch, the gradient is taken through the
+    update's own critic pass (`Critique.real_gradient`) rather than a second forward pass on
+    the real rows: the same penalty (minibatch-stddev groups dividing the batch stay within
+    its real or fake half, so the real half of a joint pass is the critic on the real rows;
+    phase shuffle's shift and spectral norm's iteration are the pass's own), for one forward
+    pass fewer per critic update."""
 
     name = "r1"
     d_metrics = ("r1",)
@@ -112,7 +125,14 @@ class R1Penalty(LossTerm):
         self.gamma, self.heads, self.every = float(gamma), tuple(heads), int(every)
         self.batch_shrink = int(batch_shrink)
 
+    @property
+    def reads_real_gradient(self):
+        return self.every == 1 and self.batch_shrink == 1
+
     def on_discriminator(self, c: Critique):
+        if self.reads_real_gradient and c.real_gradient is not None:
+            r1 = losses.mean_squared_norm(c.real_gradient(self.heads))
+            return 0.5 * self.gamma * r1, {"r1": r1}
         real, critic = c.real, c.critic if self.heads == ("logit",) else (
             lambda x: sum(c.critic_outputs(x)[head] for head in self.heads))
         if self.batch_shrink > 1:

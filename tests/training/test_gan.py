@@ -258,3 +258,25 @@ def test_a_critic_with_batch_norm_sees_real_and_fake_batches_apart():
     real_out, fake_out = gan._critic_outputs(real, fake, {})
     np.testing.assert_allclose(np.mean(real_out["logit"]), 0.0, atol=1e-4)
     np.testing.assert_allclose(np.mean(fake_out["logit"]), 0.0, atol=1e-4)
+
+
+def two_head_critic(inputs):
+    x = keras.Input((inputs,))
+    hidden = keras.layers.Dense(8, activation="tanh")(x)
+    return keras.Model(x, {"logit": keras.layers.Dense(1)(hidden),
+                           "face_logit": keras.layers.Dense(1)(keras.ops.square(hidden))})
+
+
+@pytest.mark.parametrize("heads", [("logit",), ("logit", "face_logit")])
+def test_r1_taken_through_the_updates_own_pass_is_the_penalty_of_a_pass_on_the_real_rows(heads):
+    # The critic update reads R1's input gradient from its joint pass over real and fake;
+    # it must equal the penalty of a separate pass on the real rows, taken before the update.
+    keras.utils.set_random_seed(1)
+    d = two_head_critic(2)
+    gan = GAN(dense_net([4, 2], 3), d, latent_dim=3, loss="dcgan", d_steps=1, seed=0,
+              terms=[R1Penalty(2.0, heads=heads)])
+    gan.compile(keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.0))
+    real = tf.constant(np.random.default_rng(0).normal(size=(4, 2)).astype("float32"))
+    expected = losses.r1_penalty(lambda x: sum(d(x, training=True)[h] for h in heads), real)
+    assert gan.terms[0].reads_real_gradient
+    assert float(gan.train_step(real)["r1"]) == pytest.approx(float(expected), rel=1e-5)
