@@ -37,7 +37,8 @@ def test_the_recipe_refuses_what_its_networks_cannot_make():
     for changed in ({"image_size": 96}, {"slice_len": 16000}, {"d_steps": 5},
                     {"channels": 2}, {"mismatched_weight": -1.0}, {"voice_tower": "fft"},
                     {"half_logits": False, "conditioning": "class"}, {"minibatch_stddev": 3},
-                    {"r1_batch_shrink": 3}, {"batch_size": 48, "r1_batch_shrink": 8}):
+                    {"r1_batch_shrink": 3}, {"batch_size": 48, "r1_batch_shrink": 8},
+                    {"r1_on": "lips"}):
         with pytest.raises(recipes.RecipeError):
             recipes.replace(recipes.AVGAN, **changed)
 

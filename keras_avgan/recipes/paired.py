@@ -121,6 +121,9 @@ class AudioVisualRecipe(Recipe):
     projection: bool = True
     channels: int = 1  # the voice is mono
     mismatched_weight: float = 1.0  # real face + another identity's voice counted as fake
+    # what R1 regularises the critic on: both halves of a real pair, or the face or the
+    # voice alone (its double backward pass then skips the other half's tower)
+    r1_on: str = "both"
 
     def validate(self) -> None:
         super().validate()
@@ -133,6 +136,8 @@ class AudioVisualRecipe(Recipe):
                     "g_image_kernel", "g_audio_kernel"):
             if getattr(self, key) < 1:
                 raise RecipeError(f"{key} must be at least 1, got {getattr(self, key)}")
+        if self.r1_on not in ("both", "face", "voice"):
+            raise RecipeError(f"r1_on must be both, face or voice, got {self.r1_on!r}")
         if self.voice_tower not in ("wave", "mel", "both"):
             raise RecipeError(f"voice_tower must be wave, mel or both, got {self.voice_tower!r}")
         if self.projection and self.conditioning == "class" and not self.half_logits:

@@ -16,6 +16,10 @@ from keras_avgan.training.speech_to_face import SpeechToFaceGAN
 SCHEMES = {"gan": GAN, "speech_to_face": SpeechToFaceGAN}
 
 
+# A paired recipe's `r1_on` -> the generator outputs R1 takes the gradient with respect to.
+R1_INPUTS = {"all": (), "both": (), "face": ("image",), "voice": ("audio",)}
+
+
 def loss_terms(recipe: recipes.Recipe) -> list:
     """The terms a recipe adds to its adversarial loss (WGAN-GP's penalty comes with it)."""
     added = []
@@ -23,7 +27,8 @@ def loss_terms(recipe: recipes.Recipe) -> list:
     if recipe.r1_gamma:
         added.append(terms.R1Penalty(recipe.r1_gamma, heads=("logit", *halves),
                                      every=recipe.r1_every,
-                                     batch_shrink=recipe.r1_batch_shrink))
+                                     batch_shrink=recipe.r1_batch_shrink,
+                                     inputs=R1_INPUTS[getattr(recipe, "r1_on", "all")]))
     added += [terms.HalfAdversarial(head, recipe.loss) for head in halves]
     if recipe.drift:
         added.append(terms.Drift(recipe.drift))

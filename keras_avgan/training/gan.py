@@ -269,16 +269,19 @@ class GAN(keras.Model):
         inner tape watches the real rows through this very pass, so the input gradient
         costs a backward pass but no second forward one. Call it inside the update's tape,
         which then differentiates the gradient too (second order)."""
-        if not any(term.reads_real_gradient for term in self.terms):
+        readers = [term for term in self.terms if term.reads_real_gradient]
+        if not readers:
             return (*self._critic_outputs(real, fake, conditions), None)
+        (reader,) = readers  # one input gradient per pass: R1 is the only term that reads it
+        judged = reader.judged_parts(real)
         with tf.GradientTape(watch_accessed_variables=False) as input_tape:
-            input_tape.watch(real)
+            input_tape.watch(judged)  # only what is judged: other parts' ops go unrecorded
             real_out, fake_out = self._critic_outputs(real, fake, conditions)
 
         def real_gradient(heads):
             # A list of targets is differentiated as their sum; the heads must be the
             # tensors the inner tape recorded, so they are summed by the tape, not here.
-            return input_tape.gradient([real_out[head] for head in heads], real)
+            return input_tape.gradient([real_out[head] for head in heads], judged)
 
         return real_out, fake_out, real_gradient
 

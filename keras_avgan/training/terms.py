@@ -109,13 +109,17 @@ class R1Penalty(LossTerm):
     the real rows: the same penalty (minibatch-stddev groups dividing the batch stay within
     its real or fake half, so the real half of a joint pass is the critic on the real rows;
     phase shuffle's shift and spectral norm's iteration are the pass's own), for one forward
-    pass fewer per critic update."""
+    pass fewer per critic update.
+
+    `inputs` names the parts of a dict-valued input (a two-stream generator's "image" and
+    "audio") the gradient is taken with respect to; empty: all of them. On one part, the
+    double backward pass skips the other part's tower."""
 
     name = "r1"
     d_metrics = ("r1",)
 
     def __init__(self, gamma: float, heads: tuple[str, ...] = ("logit",), every: int = 1,
-                 batch_shrink: int = 1):
+                 batch_shrink: int = 1, inputs: tuple[str, ...] = ()):
         if gamma < 0:
             raise ValueError(f"r1_gamma must be 0 (off) or positive, got {gamma}")
         if every < 1:
@@ -123,7 +127,11 @@ class R1Penalty(LossTerm):
         if batch_shrink < 1:
             raise ValueError(f"r1_batch_shrink must be at least 1, got {batch_shrink}")
         self.gamma, self.heads, self.every = float(gamma), tuple(heads), int(every)
-        self.batch_shrink = int(batch_shrink)
+        self.batch_shrink, self.inputs = int(batch_shrink), tuple(inputs)
+
+    def judged_parts(self, real):
+        """The part of `real` the gradient is taken with respect to."""
+        return real if not self.inputs else {name: real[name] for name in self.inputs}
 
     @property
     def reads_real_gradient(self):
@@ -133,18 +141,22 @@ class R1Penalty(LossTerm):
         if self.reads_real_gradient and c.real_gradient is not None:
             r1 = losses.mean_squared_norm(c.real_gradient(self.heads))
             return 0.5 * self.gamma * r1, {"r1": r1}
-        real, critic = c.real, c.critic if self.heads == ("logit",) else (
-            lambda x: sum(c.critic_outputs(x)[head] for head in self.heads))
+        real, conditions = c.real, None
         if self.batch_shrink > 1:
             rows = keras.ops.shape(tf.nest.flatten(c.real)[0])[0] // self.batch_shrink
             first = lambda t: t[:rows]  # noqa: E731
             real = tf.nest.map_structure(first, c.real)
             conditions = {key: first(value) for key, value in c.conditions.items()}
-            critic = lambda x: sum(c.critic_outputs(x, conditions)[head]  # noqa: E731
-                                   for head in self.heads)
+
+        def critic(judged):
+            x = {**real, **judged} if self.inputs else judged  # the other parts held fixed
+            if conditions is None:  # the update's own rows and conditions
+                return c.critic(x) if self.heads == ("logit",) else \
+                    sum(c.critic_outputs(x)[head] for head in self.heads)
+            return sum(c.critic_outputs(x, conditions)[head] for head in self.heads)
 
         def penalty():
-            return losses.r1_penalty(critic, real)
+            return losses.r1_penalty(critic, self.judged_parts(real))
 
         if self.every == 1:
             r1 = penalty()
@@ -159,6 +171,8 @@ class R1Penalty(LossTerm):
             config["every"] = self.every
         if self.batch_shrink != 1:
             config["batch_shrink"] = self.batch_shrink
+        if self.inputs:
+            config["inputs"] = list(self.inputs)
         return config
 
 

@@ -280,3 +280,56 @@ def test_r1_taken_through_the_updates_own_pass_is_the_penalty_of_a_pass_on_the_r
     expected = losses.r1_penalty(lambda x: sum(d(x, training=True)[h] for h in heads), real)
     assert gan.terms[0].reads_real_gradient
     assert float(gan.train_step(real)["r1"]) == pytest.approx(float(expected), rel=1e-5)
+
+
+def two_part_critic():
+    image, audio = keras.Input((2,), name="image"), keras.Input((3,), name="audio")
+    hidden = keras.layers.Dense(6, activation="tanh")(
+        keras.layers.Concatenate()([image, keras.ops.square(audio)]))
+    return keras.Model({"image": image, "audio": audio}, keras.layers.Dense(1)(hidden))
+
+
+@pytest.mark.parametrize("shrink", [1, 2])
+def test_r1_on_one_part_of_a_pair_is_the_squared_gradient_with_respect_to_that_part(shrink):
+    # On the update's own pass (shrink 1) and on a second pass over half the rows (shrink 2),
+    # R1 on "image" alone must be E||dD/d image||^2, the audio held at its real values.
+    keras.utils.set_random_seed(2)
+    d = two_part_critic()
+    g_in = keras.Input((3,))
+    g = keras.Model(g_in, {"image": keras.layers.Dense(2)(g_in),
+                           "audio": keras.layers.Dense(3)(g_in)})
+    gan = GAN(g, d, latent_dim=3, loss="dcgan", d_steps=1, seed=0, outputs=("image", "audio"),
+              terms=[R1Penalty(2.0, batch_shrink=shrink, inputs=("image",))])
+    gan.compile(keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.0))
+    rng = np.random.default_rng(0)
+    real = {"image": tf.constant(rng.normal(size=(4, 2)).astype("float32")),
+            "audio": tf.constant(rng.normal(size=(4, 3)).astype("float32"))}
+    rows = 4 // shrink
+    audio = real["audio"][:rows]
+    expected = losses.r1_penalty(lambda image: d({"image": image, "audio": audio},
+                                                 training=True), real["image"][:rows])
+    both = losses.r1_penalty(lambda x: d(x, training=True),
+                             {k: v[:rows] for k, v in real.items()})
+    assert float(both) > float(expected) * 1.05  # the audio's share is not negligible
+    assert float(gan.train_step(real)["r1"]) == pytest.approx(float(expected), rel=1e-5)
+    assert GAN.from_config(gan.get_config()).terms[0].inputs == ("image",)
+
+
+class SecondPassR1(R1Penalty):
+    reads_real_gradient = False  # R1 by a second forward pass on the real rows
+
+
+def test_the_critic_update_with_r1_through_its_own_pass_is_the_update_with_a_second_pass():
+    # Second order: the penalty's gradient with respect to the weights must be the same too.
+    def updated_critic(term):
+        keras.utils.set_random_seed(3)
+        d = two_head_critic(2)
+        gan = GAN(dense_net([4, 2], 3), d, latent_dim=3, loss="dcgan", d_steps=1, seed=0,
+                  terms=[term(10.0, heads=("logit", "face_logit"))])
+        gan.compile(keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.0))
+        gan.train_step(tf.constant(np.random.default_rng(1).normal(size=(4, 2)), "float32"))
+        return [np.asarray(w) for w in d.weights]
+
+    own, second = updated_critic(R1Penalty), updated_critic(SecondPassR1)
+    for a, b in zip(own, second, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
