@@ -17,7 +17,7 @@ SCHEMES = {"gan": GAN, "speech_to_face": SpeechToFaceGAN}
 
 
 # A paired recipe's `r1_on` -> the generator outputs R1 takes the gradient with respect to.
-R1_INPUTS = {"all": (), "both": (), "face": ("image",), "voice": ("audio",)}
+R1_INPUTS = {"both": (), "face": ("image",), "voice": ("audio",)}
 
 
 def loss_terms(recipe: recipes.Recipe) -> list:
@@ -28,7 +28,7 @@ def loss_terms(recipe: recipes.Recipe) -> list:
         added.append(terms.R1Penalty(recipe.r1_gamma, heads=("logit", *halves),
                                      every=recipe.r1_every,
                                      batch_shrink=recipe.r1_batch_shrink,
-                                     inputs=R1_INPUTS[getattr(recipe, "r1_on", "all")]))
+                                     inputs=R1_INPUTS[getattr(recipe, "r1_on", "both")]))
     added += [terms.HalfAdversarial(head, recipe.loss) for head in halves]
     if recipe.drift:
         added.append(terms.Drift(recipe.drift))

@@ -140,7 +140,15 @@ class R1Penalty(LossTerm):
     def on_discriminator(self, c: Critique):
         if self.reads_real_gradient and c.real_gradient is not None:
             r1 = losses.mean_squared_norm(c.real_gradient(self.heads))
-            return 0.5 * self.gamma * r1, {"r1": r1}
+        elif self.every == 1:
+            r1 = self._second_pass(c)
+        else:
+            due = keras.ops.equal(keras.ops.mod(c.step, self.every), 0)
+            r1 = tf.cond(due, lambda: self._second_pass(c), lambda: tf.constant(0.0))
+        return 0.5 * self.gamma * self.every * r1, {"r1": r1}
+
+    def _second_pass(self, c: Critique):
+        """R1 from a critic pass of its own on the real rows (the first B / batch_shrink)."""
         real, conditions = c.real, None
         if self.batch_shrink > 1:
             rows = keras.ops.shape(tf.nest.flatten(c.real)[0])[0] // self.batch_shrink
@@ -155,15 +163,7 @@ class R1Penalty(LossTerm):
                     sum(c.critic_outputs(x)[head] for head in self.heads)
             return sum(c.critic_outputs(x, conditions)[head] for head in self.heads)
 
-        def penalty():
-            return losses.r1_penalty(critic, self.judged_parts(real))
-
-        if self.every == 1:
-            r1 = penalty()
-        else:
-            due = keras.ops.equal(keras.ops.mod(c.step, self.every), 0)
-            r1 = tf.cond(due, penalty, lambda: tf.constant(0.0))
-        return 0.5 * self.gamma * self.every * r1, {"r1": r1}
+        return losses.r1_penalty(critic, self.judged_parts(real))
 
     def get_config(self):
         config = {"gamma": self.gamma, "heads": list(self.heads)}
