@@ -45,7 +45,7 @@ AVGAN_CONFIGS = {
     "R1 on every row": ["r1_batch_shrink=1"],
     "R1 on half the rows": ["r1_batch_shrink=2"],
     "R1 on a quarter": ["r1_batch_shrink=4"],
-    "R1 on the faces only": ["r1_on=face"],
+    "R1 on the faces only": ["r1_batch_shrink=1", "r1_on=face"],
     "R1 off": ["r1_gamma=0"],
 }
 SCALING_BATCHES, SCALING_WIDTHS = (8, 16, 32), (8, 16, 32)

@@ -12,6 +12,7 @@ from PIL import Image
 
 from keras_avgan import recipes
 from keras_avgan.cli import main
+from keras_avgan.training import builders, terms
 
 
 def _fit(data, run, steps, *extra):
@@ -27,9 +28,10 @@ def talking(tmp_path_factory):
 def trained(talking, tmp_path_factory):
     run = tmp_path_factory.mktemp("avgan") / "run"
     # Scored every 2 steps by its faces, the best kept by how often the identity asked for
-    # is seen; R1 on half the rows, whose identities go with them to the projection critic.
+    # is seen; R1 on half the rows (the default), whose identities go with them to the
+    # projection critic.
     assert main(_fit(talking, run, 4, "--eval-every", "2", "--set", "conditioning=class",
-                     "best_metric=accuracy", "r1_batch_shrink=2")) == 0
+                     "best_metric=accuracy")) == 0
     return run
 
 
@@ -41,6 +43,18 @@ def test_the_recipe_refuses_what_its_networks_cannot_make():
                     {"r1_on": "lips"}):
         with pytest.raises(recipes.RecipeError):
             recipes.replace(recipes.AVGAN, **changed)
+
+
+def test_conditioned_terms_are_light_ac_gan_heads_and_r1_on_half_the_rows():
+    recipe = recipes.replace(recipes.AVGAN, conditioning="class")
+    added = builders.loss_terms(recipe)
+    heads = {t.head: t.weight for t in added if isinstance(t, terms.AuxiliaryClassifier)}
+    assert heads == {"classes": 1.0, "face_classes": 1.0, "voice_classes": 1.0}
+    (r1,) = [t for t in added if isinstance(t, terms.R1Penalty)]
+    assert (r1.batch_shrink, r1.every, r1.heads) == (2, 1, ("logit", "face_logit", "voice_logit"))
+    # R1 on every row again reads its gradient from the critic update's own pass.
+    everyone = builders.loss_terms(recipes.replace(recipe, r1_batch_shrink=1))
+    assert [t.reads_real_gradient for t in everyone if isinstance(t, terms.R1Penalty)] == [True]
 
 
 @pytest.mark.slow

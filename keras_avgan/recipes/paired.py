@@ -178,6 +178,13 @@ AVGAN = AudioVisualRecipe(
     demo="talking",
     loss="dcgan",
     r1_gamma=10.0,
+    # R1 on half the real rows of every update: the faces tolerate it once the AC-GAN terms
+    # are light, and the step is cheaper (docs/avgan.md, sixth round).
+    r1_batch_shrink=2,
+    # Light AC-GAN terms: at the package's 10 the generator satisfied the critic's identity
+    # heads with cues the judges do not see (blurred, speckled faces); projection carries
+    # the identity, the heads only steer.
+    ac_weight=1.0,
     d_steps=1,
     batch_size=32,
     d_learning_rate=2e-4,
