@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from pipelines.errors import DataError
 from pipelines.images.pillow import load_image
-from pipelines.tfdata import checkpointable
+from pipelines.tfdata import DECODED_BYTES_MAX, checkpointable, decoded_rows
 
 RESIZE_METHOD = "lanczos3"  # tf.image.resize's name for Pillow's Image.LANCZOS
 
@@ -62,9 +62,11 @@ def picture_decoder(size, any_in_graph, any_pillow):
     return decode
 
 
-def image_dataset(files, *, size, batch_size, seed, shuffle=True, repeat=True, labels=None):
+def image_dataset(files, *, size, batch_size, seed, shuffle=True, repeat=True, labels=None,
+                  decoded_bytes_max=DECODED_BYTES_MAX):
     """float32 [batch_size, size, size, 3] batches in [-1, 1] (or (images, int32 label ids)),
-    from ImageFileInfo `files`; deterministic for a seed, and checkpointable."""
+    from ImageFileInfo `files`; deterministic for a seed, and checkpointable. Pictures that
+    fit in `decoded_bytes_max` decoded are decoded once (the same batches)."""
     if not files:
         raise DataError("no usable image files to build a dataset from")
     if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size <= 0:
@@ -75,13 +77,16 @@ def image_dataset(files, *, size, batch_size, seed, shuffle=True, repeat=True, l
     fast = [bool(f.in_graph) for f in files]
     decode = picture_decoder(int(size), any(fast), not all(fast))
 
+    picture = decoded_rows(decode, [f.path for f in files], fast, 4 * int(size) ** 2 * 3,
+                           decoded_bytes_max)
+
     ds = tf.data.Dataset.from_tensor_slices(
-        ([f.path for f in files], fast, np.asarray(ids, np.int32)))
+        (np.arange(len(files), dtype=np.int32), np.asarray(ids, np.int32)))
     if shuffle:
         ds = ds.shuffle(len(files), seed=int(seed) % (2 ** 31), reshuffle_each_iteration=True)
     if repeat:
         ds = ds.repeat()
-    ds = ds.map(lambda path, is_fast, label: (decode(path, is_fast), label),
+    ds = ds.map(lambda row, label: (picture(row), label),
                 num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     ds = ds.batch(batch_size, drop_remainder=True)
     if labels is None:

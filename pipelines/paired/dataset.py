@@ -4,6 +4,9 @@ a face of another identity (the mismatched face a pair critic is shown as a fake
 The mismatched face is drawn in-graph from the element's position and the seed alone
 (stateless random ops): another identity uniformly, then one of its faces uniformly, so the
 stream is deterministic and a restored iterator continues exactly.
+
+Faces and voices of a small folder are decoded once (pipelines.tfdata.decoded_rows): else
+each pair's face would be decoded and resized twice per epoch, as its own and as another's.
 """
 
 import numpy as np
@@ -12,7 +15,7 @@ import tensorflow as tf
 from pipelines.audio.dataset import clip_decoder, pad_to, peak_normalize
 from pipelines.errors import DataError
 from pipelines.images.dataset import picture_decoder
-from pipelines.tfdata import checkpointable
+from pipelines.tfdata import DECODED_BYTES_MAX, checkpointable, decoded_rows
 
 
 def identity_ids(pairs, identities) -> np.ndarray:
@@ -45,10 +48,12 @@ def voice_decoder(sample_rate, slice_len, any_in_graph, any_python, normalize=Tr
 
 
 def paired_dataset(pairs, identities, *, sample_rate, slice_len, image_size, batch_size,
-                   seed, shuffle=True, repeat=True, mismatched=True, normalize=True):
+                   seed, shuffle=True, repeat=True, mismatched=True, normalize=True,
+                   decoded_bytes_max=DECODED_BYTES_MAX):
     """Batches of {"audio": float32 [B, slice_len, 1] (first slice_len samples, zero-padded),
     "image": float32 [B, S, S, 3] in [-1, 1], "identity": int32 [B], and with `mismatched`
-    "mismatched_image": a face of another identity} from scan_pairs' pairs."""
+    "mismatched_image": a face of another identity} from scan_pairs' pairs. Pairs whose
+    decoded halves fit in `decoded_bytes_max` are decoded once; the batches are the same."""
     if not pairs:
         raise DataError("no usable face/sound pairs to build a dataset from")
     ids = identity_ids(pairs, identities)
@@ -60,13 +65,15 @@ def paired_dataset(pairs, identities, *, sample_rate, slice_len, image_size, bat
     decode_voice = voice_decoder(sample_rate, slice_len, any(fast_audio), not all(fast_audio),
                                  normalize)
     decode_image = picture_decoder(int(image_size), any(fast_image), not all(fast_image))
-    image_paths = tf.constant([p.image.path for p in pairs])
-    image_fast = tf.constant(fast_image)
+    pair_bytes = 4 * (int(image_size) ** 2 * 3 + slice_len)  # both halves held, or neither
+    face_of = decoded_rows(decode_image, [p.image.path for p in pairs], fast_image, pair_bytes,
+                           decoded_bytes_max)
+    voice_of = decoded_rows(decode_voice, [p.audio.path for p in pairs], fast_audio, pair_bytes,
+                            decoded_bytes_max)
     order, starts, counts = (tf.constant(a) for a in _faces_by_identity(ids, len(identities)))
     seed = int(seed) % (2 ** 31)
 
-    ds = tf.data.Dataset.from_tensor_slices(
-        ([p.audio.path for p in pairs], fast_audio, np.arange(len(pairs), dtype=np.int32), ids))
+    ds = tf.data.Dataset.from_tensor_slices((np.arange(len(pairs), dtype=np.int32), ids))
     if shuffle:
         ds = ds.shuffle(len(pairs), seed=seed, reshuffle_each_iteration=True)
     if repeat:
@@ -80,14 +87,11 @@ def paired_dataset(pairs, identities, *, sample_rate, slice_len, image_size, bat
         other = (identity + tf.minimum(shift, len(identities) - 1)) % len(identities)
         pick = tf.minimum(tf.cast(draw[1] * tf.cast(counts[other], tf.float32), tf.int32),
                           counts[other] - 1)
-        row = order[starts[other] + pick]
-        return decode_image(image_paths[row], image_fast[row])
+        return face_of(order[starts[other] + pick])
 
     def load(position, item):
-        audio_path, audio_fast, row, identity = item
-        element = {"audio": decode_voice(audio_path, audio_fast),
-                   "image": decode_image(image_paths[row], image_fast[row]),
-                   "identity": identity}
+        row, identity = item
+        element = {"audio": voice_of(row), "image": face_of(row), "identity": identity}
         if mismatched:
             element["mismatched_image"] = other_face(position, identity)
         return element

@@ -181,3 +181,19 @@ def test_dataset_rejects_what_it_cannot_build(good):
         images.image_dataset(files, size=0, batch_size=1, seed=0)
     with pytest.raises(DataError, match="2 ids for 18 files"):
         images.image_dataset(files, size=SIZE, batch_size=1, seed=0, labels=[0, 1])
+
+
+def test_pictures_decoded_once_stream_what_their_files_give(good):
+    """Held decoded in memory (a small folder, both routes) or decoded every epoch (a budget
+    of 0 bytes): the same batches and labels, over more than one epoch."""
+    files = list(good.values())
+
+    def stream(**held):
+        ds = images.image_dataset(files, size=SIZE, batch_size=3, seed=2,
+                                  labels=list(range(len(files))), **held)
+        return _batches(ds, 2 * len(files) // 3 + 1)
+
+    for (got, got_ids), (want, want_ids) in zip(stream(), stream(decoded_bytes_max=0),
+                                                strict=True):
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(got_ids, want_ids)

@@ -109,9 +109,9 @@ def _colour_owner(image) -> str:
     return min(COLOURS, key=lambda n: np.abs(mean - np.array(COLOURS[n])).sum())
 
 
-def _stream(scan, seed=0):
+def _stream(scan, seed=0, **kwargs):
     return paired.paired_dataset(scan.pairs, scan.identities, sample_rate=RATE, slice_len=8000,
-                                 image_size=16, batch_size=4, seed=seed)
+                                 image_size=16, batch_size=4, seed=seed, **kwargs)
 
 
 def test_the_stream_gives_the_pair_and_a_face_of_another_identity(tmp_path):
@@ -134,6 +134,19 @@ def test_the_stream_gives_the_pair_and_a_face_of_another_identity(tmp_path):
         np.testing.assert_array_equal(again[key], value, err_msg=key)
     reseeded = next(iter(_stream(scan, seed=1).as_numpy_iterator()))
     assert any(not np.array_equal(reseeded[key], first[key]) for key in first)
+
+
+def test_data_decoded_once_streams_what_its_files_give(tmp_path):
+    """Held decoded in memory (the folder is small) or decoded per epoch from disk (a
+    budget of 0 bytes): the same batches, mismatched faces included."""
+    root = _folders(tmp_path / "pairs")
+    _face(root / "ana" / "take1.png", COLOURS["ana"], fmt="JPEG")  # a JPEG's other decoder
+    scan = paired.scan_pairs(root)
+    held = list(_stream(scan).take(6).as_numpy_iterator())
+    from_disk = list(_stream(scan, decoded_bytes_max=0).take(6).as_numpy_iterator())
+    for want, got in zip(from_disk, held, strict=True):
+        for key in want:
+            np.testing.assert_array_equal(got[key], want[key], err_msg=key)
 
 
 def test_a_restored_stream_continues_exactly(tmp_path):
