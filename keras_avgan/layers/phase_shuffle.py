@@ -8,7 +8,6 @@ an exported generator (it lives in D only anyway).
 """
 
 import keras
-import tensorflow as tf
 
 from keras_avgan.seeds import checkpointed_seed
 
@@ -17,31 +16,15 @@ def reflect_shift(inputs, shift, rad: int):
     """[B, T, C] moved right by `shift` (|shift| <= rad) with reflected edges, length kept.
 
     Output sample t is input sample t - shift, reading past either end as a mirror image.
-    Pad both sides by the largest shift once and take a length-T window, so the shapes are
-    static.
+    Pad both sides by the largest shift once and gather a length-T window, so the shapes are
+    static. A gather rather than a dynamic slice: under XLA the gradient of a dynamic slice
+    is an XlaDynamicUpdateSlice, which has no gradient of its own, and the gradient penalty
+    needs second derivatives through D.
     """
     padded = keras.ops.pad(inputs, [[0, 0], [rad, rad], [0, 0]], mode="reflect")
-    return window(padded, rad - keras.ops.cast(shift, "int32"), 2 * rad)
-
-
-def window(x, begin, margin: int):
-    """x[:, begin:begin + T - margin] (T: x's length) for a traced `begin` in [0, margin].
-
-    A slice whose gradient is a window too (of the upstream gradient, zero-padded by
-    `margin` on both sides), so it has derivatives of every order, under XLA as well: the
-    gradient penalties need a second one through D, and tf.slice's own gradient under XLA is
-    an XlaDynamicUpdateSlice, which has none. A gather would do the same work at about twice
-    the cost (its gradient is a scatter-add).
-    """
-    @tf.custom_gradient
-    def sliced(x):
-        length = x.shape[1] - margin if x.shape[1] is not None else tf.shape(x)[1] - margin
-
-        def gradient(upstream):
-            padded = tf.pad(upstream, [[0, 0], [margin, margin], [0, 0]])
-            return window(padded, margin - begin, margin)
-        return tf.slice(x, tf.stack([0, begin, 0]), [-1, length, -1]), gradient
-    return sliced(x)
+    start = rad - keras.ops.cast(shift, "int32")
+    positions = start + keras.ops.arange(keras.ops.shape(inputs)[1], dtype="int32")
+    return keras.ops.take(padded, positions, axis=1)
 
 
 @keras.saving.register_keras_serializable(package="keras_avgan")

@@ -35,37 +35,6 @@ def test_forced_shift_by_one_by_hand():
     np.testing.assert_array_equal(left, [2, 3, 4, 5, 4, 3])
 
 
-@pytest.mark.parametrize("jit", [False, True])
-def test_first_and_second_derivatives_are_a_gathers(jit):
-    """The shift's gradient, and the gradient of a gradient norm through it (R1's), equal
-    those of the same shift written as a gather, compiled by XLA or not."""
-    x, weights = tf.constant(batch(1, (2, 9, 3))), tf.constant(batch(2, (1, 9, 3)))
-
-    def gather_shift(x, k):
-        padded = tf.pad(x, [[0, 0], [RAD, RAD], [0, 0]], mode="REFLECT")
-        return tf.gather(padded, RAD - k + tf.range(x.shape[1]), axis=1)
-
-    @tf.function(jit_compile=jit)
-    def derivatives(k):
-        out = []
-        for shift in (lambda x, k: reflect_shift(x, k, RAD), gather_shift):
-            with tf.GradientTape() as outer:
-                outer.watch(x)
-                with tf.GradientTape() as inner:
-                    inner.watch(x)
-                    y = tf.reduce_sum(weights * tf.square(shift(x, k)))
-                first = inner.gradient(y, x)
-                norm = tf.reduce_sum(tf.square(first))
-            out.append((first, outer.gradient(norm, x)))
-        return out
-
-    for k in range(-RAD, RAD + 1):
-        (first, second), (want_first, want_second) = derivatives(tf.constant(k))
-        assert float(tf.reduce_max(tf.abs(second))) > 0  # a second derivative, not zeros
-        np.testing.assert_allclose(first, want_first, rtol=1e-5, atol=1e-7, err_msg=f"k={k}")
-        np.testing.assert_allclose(second, want_second, rtol=1e-5, atol=1e-7, err_msg=f"k={k}")
-
-
 def shift_of(out, x):
     """The single k in [-RAD, RAD] that explains the whole batch (None if there is none)."""
     matches = [k for k in range(-RAD, RAD + 1) if np.array_equal(out, numpy_shift(x, k))]
