@@ -33,5 +33,5 @@ def decoded_rows(decode, paths, fast, row_bytes: int, bytes_max: int = DECODED_B
         return lambda row: decode(paths[row], fast[row])
     ds = tf.data.Dataset.from_tensor_slices((paths, fast)).map(
         decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    held = tf.concat(list(ds.batch(256)), axis=0)
+    held = ds.batch(len(paths)).get_single_element()
     return lambda row: tf.gather(held, row)
